@@ -1,0 +1,82 @@
+import { Keyboard, LayoutGrid, Monitor, SquareTerminal } from 'lucide-react';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from '../store/index';
+import { Clock } from './Clock';
+import { ConnectionBadge } from './ConnectionBadge';
+import { overallState, STATE_LABELS } from './health';
+import { TaskbarButton } from './TaskbarButton';
+
+function useCapability(name: string): boolean {
+  return useStore((state) => state.info?.capabilities.includes(name) ?? false);
+}
+
+function notYet(what: string): string {
+  return `${what} is not available on this host yet`;
+}
+
+/** The bottom panel: apps menu, running apps, then the system tray on the right. */
+export function Taskbar() {
+  const panel = useStore((state) => state.panel);
+  const togglePanel = useStore((state) => state.togglePanel);
+  const keyboardVisible = useStore((state) => state.keyboardVisible);
+  const toggleKeyboard = useStore((state) => state.toggleKeyboard);
+  const nodeName = useStore((state) => state.info?.nodeName ?? '…');
+  const health = useStore(useShallow((state) => state.health));
+  const overall = overallState(health);
+  const hasApps = useCapability('apps');
+  const hasDisplay = useCapability('display');
+  const hasInput = useCapability('input');
+  const hasTerminal = useCapability('terminal');
+
+  return (
+    <nav className="taskbar" aria-label="taskbar">
+      <TaskbarButton
+        label="Apps"
+        showLabel
+        icon={<LayoutGrid size={24} />}
+        active={panel === 'apps'}
+        onClick={() => togglePanel('apps')}
+      />
+      <div className="running-apps" aria-label="running apps">
+        <span className="running-apps-empty">{hasApps ? 'No apps running' : ''}</span>
+      </div>
+      <div className="tray">
+        <ConnectionBadge />
+        <button
+          type="button"
+          className={`status-pill state-${overall}${panel === 'status' ? ' active' : ''}`}
+          aria-label="cluster status"
+          title="Status of the host and its capabilities"
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={() => togglePanel('status')}
+        >
+          <span className="status-dot" />
+          <span>{STATE_LABELS[overall]}</span>
+        </button>
+        <TaskbarButton
+          label={`Display: ${nodeName}`}
+          showLabel
+          icon={<Monitor size={22} />}
+          active={panel === 'display'}
+          onClick={() => togglePanel('display')}
+          {...(hasDisplay
+            ? {}
+            : { unavailable: `The screen is on ${nodeName}; switching it is not available on this host yet` })}
+        />
+        <TaskbarButton
+          label="On-screen keyboard"
+          icon={<Keyboard size={24} />}
+          active={keyboardVisible}
+          onClick={toggleKeyboard}
+          {...(hasInput ? {} : { unavailable: notYet('The on-screen keyboard') })}
+        />
+        <TaskbarButton
+          label="Terminal"
+          icon={<SquareTerminal size={24} />}
+          {...(hasTerminal ? {} : { unavailable: notYet('The terminal') })}
+        />
+        <Clock />
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,85 @@
+import type { HostApi } from '../src/contract/index';
+import { createRpcClient, websocketTransport, type Transport } from '../src/rpc/index';
+import { useStore } from './store/index';
+
+/** What the Electron preload exposes as `window.kubedesk`: one channel, text frames. */
+export interface Bridge {
+  send(frame: string): void;
+  onMessage(listener: (frame: string) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    kubedesk?: Bridge;
+  }
+}
+
+/** Reconnect backoff: quick at first (a host restart takes about a second), capped for a host that stays away. */
+export const RECONNECT_FIRST_DELAY_MS = 250;
+export const RECONNECT_MAX_DELAY_MS = 5_000;
+
+export function reconnectDelay(attempt: number, random = Math.random): number {
+  const base = Math.min(RECONNECT_MAX_DELAY_MS, RECONNECT_FIRST_DELAY_MS * 2 ** attempt);
+  // ±20 % jitter, so many screens do not all knock at the same instant after a host restart.
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+function bridgeTransport(bridge: Bridge): Transport {
+  return {
+    send: (frame) => bridge.send(frame),
+    onMessage(listener) {
+      const dispose = bridge.onMessage(listener);
+      return { dispose };
+    },
+    // The Electron host lives as long as the window: the bridge never closes.
+    onClose: () => ({ dispose() {} }),
+  };
+}
+
+export const client = createRpcClient<HostApi>();
+export const api = client.api;
+
+function socketUrl(): string {
+  const url = new URL('rpc', window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+async function whenLive(): Promise<void> {
+  useStore.getState().setConnection('live');
+  try {
+    useStore.getState().setInfo(await api.system.info());
+  } catch {
+    // The connection dropped again at once; the next `live` fetches it.
+  }
+}
+
+function connectWebSocket(attempt: number): void {
+  const socket = new WebSocket(socketUrl());
+  let opened = false;
+  socket.addEventListener('open', () => {
+    opened = true;
+    client.attach(websocketTransport(socket));
+    void whenLive();
+  });
+  socket.addEventListener('close', () => {
+    const next = opened ? 0 : attempt + 1;
+    const delay = reconnectDelay(next);
+    useStore.getState().setConnection('reconnecting', { attempt: next, nextAttemptAt: Date.now() + delay });
+    window.setTimeout(() => connectWebSocket(next), delay);
+  });
+}
+
+/** Connects the store to the host: through the preload bridge in Electron, else the WebSocket. */
+export function connect(): void {
+  api.system.onHealth((health) => useStore.getState().setHealth(health));
+  client.onError((error) => console.warn(`host: ${error.message}`));
+  if (window.kubedesk) {
+    client.attach(bridgeTransport(window.kubedesk));
+    void whenLive();
+  } else {
+    connectWebSocket(0);
+  }
+}

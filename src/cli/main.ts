@@ -1,0 +1,41 @@
+import { runServe } from './serve.js';
+
+/** A subcommand: gets its own arguments, returns the exit code. */
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; run: Command }> = {
+  serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return [
+    'usage: kubedesk <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'kubedesk <command> --help for its options',
+  ].join('\n');
+}
+
+/** Entry of the `kubedesk` command; returns the exit code instead of exiting, for tests. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    console.error(`kubedesk: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    console.error(`kubedesk ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}

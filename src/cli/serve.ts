@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createHost, packageRoot, startWebHost } from '../host/index.js';
+
+const HELP = `usage: kubedesk serve [--listen ADDRESS] [--port PORT] [--token TOKEN | --token-file FILE]
+
+Serves the Kubedesk shell over HTTP and WebSocket.
+  --listen ADDRESS    address to listen on (default 127.0.0.1); beyond loopback a token is required
+  --port PORT         port (default 7420; 0 picks a free one)
+  --token TOKEN       every request must present it (at least 16 characters); also KUBEDESK_TOKEN
+  --token-file FILE   read the token from FILE`;
+
+export const DEFAULT_PORT = 7420;
+
+export async function readToken(values: { token?: string; 'token-file'?: string }): Promise<string | undefined> {
+  if (values.token !== undefined && values['token-file'] !== undefined) {
+    throw new Error('give --token or --token-file, not both');
+  }
+  if (values['token-file'] !== undefined) {
+    const text = (await readFile(values['token-file'], 'utf8')).trim();
+    if (text === '') {
+      throw new Error(`token file ${values['token-file']} is empty`);
+    }
+    return text;
+  }
+  return values.token ?? (process.env.KUBEDESK_TOKEN || undefined);
+}
+
+export function parsePort(text: string | undefined, fallback: number): number {
+  if (text === undefined) {
+    return fallback;
+  }
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be a whole number from 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+/** Waits for SIGINT or SIGTERM, then runs `stop`. */
+export function untilSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const finish = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      console.error(`\n${signal}: stopping`);
+      void stop().then(() => resolve(0));
+    };
+    process.on('SIGINT', finish);
+    process.on('SIGTERM', finish);
+  });
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const token = await readToken(values);
+  const host = await createHost({ host: 'web' });
+  const web = await startWebHost({
+    api: host.api,
+    staticDir: join(packageRoot(), 'dist', 'renderer'),
+    ...(values.listen !== undefined ? { listen: values.listen } : {}),
+    port: parsePort(values.port, DEFAULT_PORT),
+    ...(token !== undefined ? { token } : {}),
+    log: (line) => console.error(line),
+  }).catch(async (error: unknown) => {
+    await host.dispose();
+    throw error;
+  });
+  console.log(`Kubedesk is serving at ${web.url}`);
+  return untilSignal(async () => {
+    await web.close();
+    await host.dispose();
+  });
+}

@@ -1,0 +1,24 @@
+import type { CapabilitySpec } from './spec.js';
+import { systemSpec, type SystemApi } from './system.js';
+
+export * from './errors.js';
+export * from './events.js';
+export * from './spec.js';
+export * from './system.js';
+
+/**
+ * Everything the shell can ask of its host. Each member is one capability; later capabilities
+ * (cluster, apps, display, hardware, input, terminal) join here as they become real.
+ */
+export interface HostApi {
+  system: SystemApi;
+}
+
+export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
+
+/** The schemas of every capability, keyed like `HostApi`. */
+export const hostSpec: ContractSpec<HostApi> = {
+  system: systemSpec,
+};
+
+export type CapabilityName = keyof HostApi & string;

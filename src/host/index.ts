@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
+import { createSystem, HealthBoard } from '../system/index.js';
+import { packageVersion } from './package.js';
+
+export { packageRoot, packageVersion } from './package.js';
+export { startWebHost, type WebHost, type WebHostOptions } from './web.js';
+
+export interface HostOptions {
+  host: SystemInfo['host'];
+  /** The Kubernetes node this host runs on; the DaemonSet passes it as KUBEDESK_NODE_NAME. */
+  nodeName?: string;
+}
+
+export interface Host {
+  api: HostApi;
+  health: HealthBoard;
+  dispose(): Promise<void>;
+}
+
+/** Composes the capabilities into one `HostApi`, the same for Electron and the web host. */
+export async function createHost(options: HostOptions): Promise<Host> {
+  const health = new HealthBoard();
+  const nodeName = options.nodeName ?? process.env.KUBEDESK_NODE_NAME ?? hostname();
+  const system = createSystem({
+    version: packageVersion(),
+    nodeName,
+    host: options.host,
+    capabilities: Object.keys(hostSpec),
+    health,
+  });
+  return {
+    api: { system },
+    health,
+    async dispose() {
+      // Capabilities with resources (watches, processes) release them here as they arrive.
+    },
+  };
+}
