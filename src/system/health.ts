@@ -27,6 +27,11 @@ export class HealthBoard {
     return [...this.entries.values()].map((entry) => ({ ...entry }));
   }
 
+  /** How many listeners are subscribed: a peer that leaves must take its listeners along. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   subscribe(listener: (health: CapabilityHealth[]) => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then unit, integration (local cluster) and end-to-end
+# (Chromium) tests. Ends with one line "N passed, N failed" over every test that ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p test-results
+status=0
+
+echo "== typecheck"; npm run --silent typecheck || status=1
+echo "== lint";      npm run --silent lint || status=1
+echo "== build";     npm run --silent build || status=1
+
+for project in unit integration e2e; do
+  echo "== $project tests"
+  npx vitest run --project "$project" --reporter=default --reporter=json \
+    --outputFile.json="test-results/$project.json" || status=1
+done
+
+node test/summary.js test-results/unit.json test-results/integration.json test-results/e2e.json || status=1
+exit $status
