@@ -1,6 +1,8 @@
+import { clusterSpec, type ClusterApi } from './cluster.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
+export * from './cluster.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './spec.js';
@@ -12,6 +14,7 @@ export * from './system.js';
  */
 export interface HostApi {
   system: SystemApi;
+  cluster: ClusterApi;
 }
 
 export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
@@ -19,6 +22,7 @@ export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
 /** The schemas of every capability, keyed like `HostApi`. */
 export const hostSpec: ContractSpec<HostApi> = {
   system: systemSpec,
+  cluster: clusterSpec,
 };
 
 export type CapabilityName = keyof HostApi & string;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
+import { createCluster, type ClusterOptions } from '../cluster/index.js';
 import { createSystem, HealthBoard } from '../system/index.js';
 import { packageVersion } from './package.js';
 
@@ -10,6 +11,10 @@ export interface HostOptions {
   host: SystemInfo['host'];
   /** The Kubernetes node this host runs on; the DaemonSet passes it as KUBEDESK_NODE_NAME. */
   nodeName?: string;
+  /** Where the kubeconfig is; by default KUBECONFIG, ~/.kube/config or in-cluster. */
+  kubeconfig?: ClusterOptions['kubeconfig'];
+  /** Poll metrics.k8s.io (default on). */
+  metrics?: boolean;
 }
 
 export interface Host {
@@ -29,11 +34,16 @@ export async function createHost(options: HostOptions): Promise<Host> {
     capabilities: Object.keys(hostSpec),
     health,
   });
+  const cluster = createCluster({
+    health,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+  });
   return {
-    api: { system },
+    api: { system, cluster: cluster.api },
     health,
     async dispose() {
-      // Capabilities with resources (watches, processes) release them here as they arrive.
+      cluster.dispose();
     },
   };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { HostApi } from '../contract/index.js';
 import { createRpcClient, websocketTransport } from '../rpc/index.js';
-import { describeContract } from '../rpc/contract.spec.js';
+import { describeContract } from './contract.spec.js';
 import { createHost, type Host } from './index.js';
 import { isLoopback, startWebHost, type WebHost } from './web.js';
 
@@ -79,7 +79,7 @@ describe('the web host', () => {
   let host: Host;
   const webs: WebHost[] = [];
   beforeAll(async () => {
-    host = await createHost({ host: 'web', nodeName: 'pi-1' });
+    host = await createHost({ host: 'web', nodeName: 'pi-1', kubeconfig: { path: '/nonexistent/kubeconfig' } });
   });
   afterAll(async () => {
     for (const web of webs) {

@@ -1,8 +1,8 @@
 import { hostSpec, type HostApi } from '../contract/index.js';
-import { createRpcClient } from './client.js';
+import { createRpcClient } from '../rpc/index.js';
 import { describeContract } from './contract.spec.js';
-import { serveRpc } from './server.js';
-import { createLoopbackPair } from './transport.js';
+import { serveRpc } from '../rpc/index.js';
+import { createLoopbackPair } from '../rpc/index.js';
 
 describeContract('the loopback transport', async (host) => {
   const pair = createLoopbackPair();

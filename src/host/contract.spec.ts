@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubedeskError, type CapabilityHealth, type HostApi } from '../contract/index.js';
-import { createHost, type Host } from '../host/index.js';
-import type { RpcClient } from './client.js';
+import { createHost, type Host } from './index.js';
+import type { RpcClient } from '../rpc/index.js';
 
 /** A connected client for one host, over some transport, and a way to cut the connection. */
 export interface Connection {
@@ -37,7 +37,7 @@ export function describeContract(transportName: string, connect: Connect): void 
     });
 
     async function setup(): Promise<{ host: Host; connection: Connection }> {
-      const host = await createHost({ host: 'web', nodeName: 'pi-1' });
+      const host = await createHost({ host: 'web', nodeName: 'pi-1', kubeconfig: { path: '/nonexistent/kubeconfig' } });
       const connection = await connect(host);
       cleanups.push(async () => {
         await connection.disconnect();
