@@ -1,3 +1,4 @@
+import { runAgent } from './agent.js';
 import { runServe } from './serve.js';
 
 /** A subcommand: gets its own arguments, returns the exit code. */
@@ -5,6 +6,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
+  agent: { summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)', run: runAgent },
 };
 
 export function usage(): string {

@@ -82,6 +82,14 @@ export async function runServe(argv: string[]): Promise<number> {
     throw error;
   });
   console.log(`Kubedesk is serving at ${web.url}`);
+  // What the status pill shows, the terminal shows too: a bad kubeconfig is said here as well.
+  let lastClusterState = '';
+  host.api.cluster.onStatus((status) => {
+    if (status.state !== lastClusterState) {
+      lastClusterState = status.state;
+      console.error(`cluster: ${status.state === 'live' ? `live (${status.server ?? '?'})` : status.message}`);
+    }
+  });
   return untilSignal(async () => {
     await web.close();
     await host.dispose();
