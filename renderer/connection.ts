@@ -75,6 +75,8 @@ function connectWebSocket(attempt: number): void {
 /** Connects the store to the host: through the preload bridge in Electron, else the WebSocket. */
 export function connect(): void {
   api.system.onHealth((health) => useStore.getState().setHealth(health));
+  api.cluster.onStatus((status) => useStore.getState().setClusterStatus(status));
+  api.cluster.onNodes((update) => useStore.getState().applyNodes(update));
   client.onError((error) => console.warn(`host: ${error.message}`));
   if (window.kubedesk) {
     client.attach(bridgeTransport(window.kubedesk));

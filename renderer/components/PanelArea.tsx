@@ -1,34 +1,6 @@
 import { LayoutGrid, X } from 'lucide-react';
-import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store/index';
-import { STATE_LABELS } from './health';
-
-function StatusPanel() {
-  const health = useStore(useShallow((state) => state.health));
-  const info = useStore((state) => state.info);
-  return (
-    <section className="panel" aria-label="status panel">
-      <header>
-        <h2>Status</h2>
-        {info ? (
-          <p className="panel-subtitle">
-            Kubedesk {info.version} · {info.host === 'web' ? 'web host' : 'shell'} on <strong>{info.nodeName}</strong>
-          </p>
-        ) : null}
-      </header>
-      <ul className="health-list">
-        {health.map((entry) => (
-          <li key={entry.capability} className={`health-row state-${entry.state}`} data-capability={entry.capability}>
-            <span className="status-dot" />
-            <span className="health-name">{entry.capability}</span>
-            <span className="health-state">{STATE_LABELS[entry.state]}</span>
-            <span className="health-message">{entry.message}</span>
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
+import { ClusterPanel } from './ClusterPanel';
 
 function AppsPanel() {
   const hasApps = useStore((state) => state.info?.capabilities.includes('apps') ?? false);
@@ -53,11 +25,11 @@ export function PanelArea() {
     return null;
   }
   return (
-    <div className="panel-area">
+    <div className={`panel-area panel-${panel}`}>
       <button type="button" className="panel-close" aria-label="close panel" onClick={closePanel}>
         <X size={20} />
       </button>
-      {panel === 'status' ? <StatusPanel /> : <AppsPanel />}
+      {panel === 'cluster' ? <ClusterPanel /> : <AppsPanel />}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store/index';
 import { Clock } from './Clock';
 import { ConnectionBadge } from './ConnectionBadge';
+import { heatOf } from './format';
 import { overallState, STATE_LABELS } from './health';
 import { TaskbarButton } from './TaskbarButton';
 
@@ -12,6 +13,24 @@ function useCapability(name: string): boolean {
 
 function notYet(what: string): string {
   return `${what} is not available on this host yet`;
+}
+
+/** "4/4 nodes ready · 1 hot", counted from the store without copying it. */
+function ClusterSummary({ fallback }: { fallback: string }) {
+  const live = useStore((state) => state.clusterStatus?.state === 'live');
+  const total = useStore((state) => state.nodeNames.length);
+  const ready = useStore((state) => Object.values(state.nodes).filter((node) => node.ready === true).length);
+  const hot = useStore(
+    (state) => Object.values(state.nodes).filter((node) => heatOf(node.temperatureCelsius) === 'hot').length,
+  );
+  if (!live) {
+    return <span>{fallback}</span>;
+  }
+  return (
+    <span data-nodes-ready={ready} data-nodes-total={total}>
+      {ready}/{total} nodes ready{hot > 0 ? <span className="heat-hot"> · {hot} hot</span> : null}
+    </span>
+  );
 }
 
 /** The bottom panel: apps menu, running apps, then the system tray on the right. */
@@ -44,14 +63,14 @@ export function Taskbar() {
         <ConnectionBadge />
         <button
           type="button"
-          className={`status-pill state-${overall}${panel === 'status' ? ' active' : ''}`}
+          className={`status-pill state-${overall}${panel === 'cluster' ? ' active' : ''}`}
           aria-label="cluster status"
-          title="Status of the host and its capabilities"
+          title="The cluster and the host's capabilities"
           onMouseDown={(event) => event.preventDefault()}
-          onClick={() => togglePanel('status')}
+          onClick={() => togglePanel('cluster')}
         >
           <span className="status-dot" />
-          <span>{STATE_LABELS[overall]}</span>
+          <ClusterSummary fallback={STATE_LABELS[overall]} />
         </button>
         <TaskbarButton
           label={`Display: ${nodeName}`}
