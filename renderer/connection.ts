@@ -77,6 +77,7 @@ export function connect(): void {
   api.system.onHealth((health) => useStore.getState().setHealth(health));
   api.cluster.onStatus((status) => useStore.getState().setClusterStatus(status));
   api.cluster.onNodes((update) => useStore.getState().applyNodes(update));
+  api.hardware.onState((status) => useStore.getState().setHardware(status));
   client.onError((error) => console.warn(`host: ${error.message}`));
   if (window.kubedesk) {
     client.attach(bridgeTransport(window.kubedesk));

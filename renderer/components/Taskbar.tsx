@@ -4,6 +4,7 @@ import { useStore } from '../store/index';
 import { Clock } from './Clock';
 import { ConnectionBadge } from './ConnectionBadge';
 import { heatOf } from './format';
+import { HardwareIndicator } from './HardwareIndicator';
 import { overallState, STATE_LABELS } from './health';
 import { TaskbarButton } from './TaskbarButton';
 
@@ -61,6 +62,7 @@ export function Taskbar() {
       </div>
       <div className="tray">
         <ConnectionBadge />
+        <HardwareIndicator />
         <button
           type="button"
           className={`status-pill state-${overall}${panel === 'cluster' ? ' active' : ''}`}

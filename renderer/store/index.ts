@@ -1,15 +1,17 @@
 import { create } from 'zustand';
 import { createClusterSlice, type ClusterSlice } from './clusterSlice';
 import { createConnectionSlice, type ConnectionSlice } from './connectionSlice';
+import { createHardwareSlice, type HardwareSlice } from './hardwareSlice';
 import { createSystemSlice, type SystemSlice } from './systemSlice';
 import { createUiSlice, type UiSlice } from './uiSlice';
 
 /** One store of slices; components select primitives or use `useShallow` for objects. */
-export type Store = ConnectionSlice & SystemSlice & ClusterSlice & UiSlice;
+export type Store = ConnectionSlice & SystemSlice & ClusterSlice & UiSlice & HardwareSlice;
 
 export const useStore = create<Store>()((...args) => ({
   ...createConnectionSlice(...args),
   ...createSystemSlice(...args),
   ...createClusterSlice(...args),
   ...createUiSlice(...args),
+  ...createHardwareSlice(...args),
 }));

@@ -1,4 +1,5 @@
 import { runAgent } from './agent.js';
+import { runHardwareSim } from './hardware-sim.js';
 import { runServe } from './serve.js';
 
 /** A subcommand: gets its own arguments, returns the exit code. */
@@ -7,6 +8,10 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { summary: string; run: Command }> = {
   serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
   agent: { summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)', run: runAgent },
+  'hardware-sim': {
+    summary: 'a hardware controller in software: Hardware API v1 with state in a file',
+    run: runHardwareSim,
+  },
 };
 
 export function usage(): string {

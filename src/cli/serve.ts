@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { hardwareFromSettings } from '../hardware/config.js';
 import { createHost, packageRoot, startWebHost } from '../host/index.js';
 
 const HELP = `usage: kubedesk serve [--listen ADDRESS] [--port PORT] [--token TOKEN | --token-file FILE]
@@ -9,7 +10,9 @@ Serves the Kubedesk shell over HTTP and WebSocket.
   --listen ADDRESS    address to listen on (default 127.0.0.1); beyond loopback a token is required
   --port PORT         port (default 7420; 0 picks a free one)
   --token TOKEN       every request must present it (at least 16 characters); also KUBEDESK_TOKEN
-  --token-file FILE   read the token from FILE`;
+  --token-file FILE   read the token from FILE
+  --hardware URL      the hardware controller (Hardware API v1); also KUBEDESK_HARDWARE_URL
+  --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN`;
 
 export const DEFAULT_PORT = 7420;
 
@@ -60,6 +63,8 @@ export async function runServe(argv: string[]): Promise<number> {
       port: { type: 'string' },
       token: { type: 'string' },
       'token-file': { type: 'string' },
+      hardware: { type: 'string' },
+      'hardware-token-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,7 +74,8 @@ export async function runServe(argv: string[]): Promise<number> {
     return 0;
   }
   const token = await readToken(values);
-  const host = await createHost({ host: 'web' });
+  const hardware = await hardwareFromSettings({ url: values.hardware, tokenFile: values['hardware-token-file'] });
+  const host = await createHost({ host: 'web', ...(hardware ? { hardware } : {}) });
   const web = await startWebHost({
     api: host.api,
     staticDir: join(packageRoot(), 'dist', 'renderer'),

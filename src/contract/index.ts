@@ -1,10 +1,12 @@
 import { clusterSpec, type ClusterApi } from './cluster.js';
+import { hardwareSpec, type HardwareApi } from './hardware.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
 export * from './cluster.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './hardware.js';
 export * from './spec.js';
 export * from './system.js';
 
@@ -15,6 +17,7 @@ export * from './system.js';
 export interface HostApi {
   system: SystemApi;
   cluster: ClusterApi;
+  hardware: HardwareApi;
 }
 
 export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
@@ -23,6 +26,7 @@ export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
 export const hostSpec: ContractSpec<HostApi> = {
   system: systemSpec,
   cluster: clusterSpec,
+  hardware: hardwareSpec,
 };
 
 export type CapabilityName = keyof HostApi & string;

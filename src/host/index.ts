@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
 import { createCluster, type ClusterOptions } from '../cluster/index.js';
+import { createHardware, type HardwareBackend } from '../hardware/index.js';
 import { createSystem, HealthBoard } from '../system/index.js';
 import { packageVersion } from './package.js';
 
@@ -15,6 +16,8 @@ export interface HostOptions {
   kubeconfig?: ClusterOptions['kubeconfig'];
   /** Poll metrics.k8s.io (default on). */
   metrics?: boolean;
+  /** The hardware controller (HDMI switch, audio, power); without one, hardware is unconfigured. */
+  hardware?: HardwareBackend;
 }
 
 export interface Host {
@@ -39,10 +42,12 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
   });
+  const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
   return {
-    api: { system, cluster: cluster.api },
+    api: { system, cluster: cluster.api, hardware: hardware.api },
     health,
     async dispose() {
+      hardware.dispose();
       cluster.dispose();
     },
   };
