@@ -83,7 +83,7 @@ function readLimited(response: IncomingMessage, where: string): Promise<string> 
     });
     response.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     response.once('error', (error) =>
-      reject(new AttemptError('unavailable', `${where}: ${error.message}`, true, true)),
+      reject(new AttemptError('unavailable', `${where}: the connection was cut (${error.message})`, true, true)),
     );
   });
 }
@@ -425,8 +425,9 @@ export class HardwareClient implements HardwareBackend {
             resolve();
           }
         });
+        // Node says "aborted" when the peer vanished mid-stream; a person needs more than that.
         response.once('error', (error) =>
-          fail(new AttemptError('unavailable', `${where}: ${error.message}`, true, true)),
+          fail(new AttemptError('unavailable', `${where}: the connection was cut (${error.message})`, true, true)),
         );
       });
       outgoing.end();
