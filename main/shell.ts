@@ -32,7 +32,9 @@ export async function startShell(root = packageRoot()): Promise<Shell> {
     const contents = window.webContents;
     const serve = () => {
       const transport = ipcTransport(ipcMain, contents);
-      serveRpc(host.api, hostSpec, transport);
+      // Each page is its own peer: keys it holds are let go when it reloads or closes.
+      const peer = host.openPeer();
+      serveRpc(peer.api, hostSpec, transport, { session: peer });
       return transport;
     };
     let transport = serve();

@@ -12,7 +12,8 @@ Serves the Kubedesk shell over HTTP and WebSocket.
   --token TOKEN       every request must present it (at least 16 characters); also KUBEDESK_TOKEN
   --token-file FILE   read the token from FILE
   --hardware URL      the hardware controller (Hardware API v1); also KUBEDESK_HARDWARE_URL
-  --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN`;
+  --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN
+  --display DISPLAY   the X display the keyboard types into (default DISPLAY; none: no keyboard)`;
 
 export const DEFAULT_PORT = 7420;
 
@@ -65,6 +66,7 @@ export async function runServe(argv: string[]): Promise<number> {
       'token-file': { type: 'string' },
       hardware: { type: 'string' },
       'hardware-token-file': { type: 'string' },
+      display: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,9 +77,12 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const token = await readToken(values);
   const hardware = await hardwareFromSettings({ url: values.hardware, tokenFile: values['hardware-token-file'] });
-  const host = await createHost({ host: 'web', ...(hardware ? { hardware } : {}) });
+  const display = values.display === 'none' ? null : (values.display ?? process.env.DISPLAY ?? null);
+  const host = await createHost({ host: 'web', display, ...(hardware ? { hardware } : {}) });
   const web = await startWebHost({
     api: host.api,
+    openPeer: host.openPeer,
+    pairing: host.pairing,
     staticDir: join(packageRoot(), 'dist', 'renderer'),
     ...(values.listen !== undefined ? { listen: values.listen } : {}),
     port: parsePort(values.port, DEFAULT_PORT),

@@ -16,6 +16,7 @@ export const errorCodes = [
   'conflict',
   'unauthorized',
   'timeout',
+  'rate-limited',
   'disconnected',
   'internal',
 ] as const;

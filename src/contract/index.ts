@@ -1,11 +1,13 @@
 import { clusterSpec, type ClusterApi } from './cluster.js';
 import { hardwareSpec, type HardwareApi } from './hardware.js';
+import { inputSpec, pairingSpec, type InputApi, type PairingApi } from './input.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
 export * from './cluster.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './input.js';
 export * from './hardware.js';
 export * from './spec.js';
 export * from './system.js';
@@ -18,6 +20,8 @@ export interface HostApi {
   system: SystemApi;
   cluster: ClusterApi;
   hardware: HardwareApi;
+  input: InputApi;
+  pairing: PairingApi;
 }
 
 export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
@@ -27,6 +31,8 @@ export const hostSpec: ContractSpec<HostApi> = {
   system: systemSpec,
   cluster: clusterSpec,
   hardware: hardwareSpec,
+  input: inputSpec,
+  pairing: pairingSpec,
 };
 
 export type CapabilityName = keyof HostApi & string;

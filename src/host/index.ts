@@ -2,6 +2,13 @@ import { hostname } from 'node:os';
 import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
 import { createCluster, type ClusterOptions } from '../cluster/index.js';
 import { createHardware, type HardwareBackend } from '../hardware/index.js';
+import {
+  createInput,
+  PairingAuthority,
+  unavailableInput,
+  type InjectorOptions,
+  type InputService,
+} from '../input/index.js';
 import { createSystem, HealthBoard } from '../system/index.js';
 import { packageVersion } from './package.js';
 
@@ -18,11 +25,36 @@ export interface HostOptions {
   metrics?: boolean;
   /** The hardware controller (HDMI switch, audio, power); without one, hardware is unconfigured. */
   hardware?: HardwareBackend;
+  /**
+   * The X display on-screen and paired keyboards type into; DISPLAY by default. Null: none,
+   * and the host does not offer `input`.
+   */
+  display?: string | null;
+  /** Injection tuning (tests and benchmarks). */
+  injector?: InjectorOptions;
+}
+
+/** One peer's own view of the host: the same capabilities, with its own held keys. */
+export interface PeerSession {
+  api: HostApi;
+  /** Lets go of everything the peer held; called when it disconnects. */
+  dispose(): void;
+}
+
+export interface PeerScope {
+  /** A paired device: its key use is noted against it. */
+  deviceId?: string;
 }
 
 export interface Host {
+  /** The host's own view, for its process (the CLI); peers get theirs from `openPeer`. */
   api: HostApi;
   health: HealthBoard;
+  /** Phones paired as keyboards; the web host checks their tokens against it. */
+  pairing: PairingAuthority;
+  /** The keyboard service, when there is an X display. */
+  input: InputService | undefined;
+  openPeer(scope?: PeerScope): PeerSession;
   dispose(): Promise<void>;
 }
 
@@ -30,11 +62,16 @@ export interface Host {
 export async function createHost(options: HostOptions): Promise<Host> {
   const health = new HealthBoard();
   const nodeName = options.nodeName ?? process.env.KUBEDESK_NODE_NAME ?? hostname();
+  const display = options.display === undefined ? process.env.DISPLAY || null : options.display;
+  // Without an X display there is nothing to type into: the shell shows the keyboard disabled.
+  const capabilities = Object.keys(hostSpec).filter(
+    (name) => display !== null || (name !== 'input' && name !== 'pairing'),
+  );
   const system = createSystem({
     version: packageVersion(),
     nodeName,
     host: options.host,
-    capabilities: Object.keys(hostSpec),
+    capabilities,
     health,
   });
   const cluster = createCluster({
@@ -43,10 +80,43 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
   });
   const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
+  const pairing = new PairingAuthority();
+  const input =
+    display === null
+      ? undefined
+      : createInput({ display, health, ...(options.injector ? { injector: options.injector } : {}) });
+  const noInput = unavailableInput('this host has no X display to type into (set DISPLAY)');
+  const api: HostApi = {
+    system,
+    cluster: cluster.api,
+    hardware: hardware.api,
+    input: noInput,
+    pairing: pairing.api(),
+  };
+  const own = input?.forPeer();
+  if (own) {
+    api.input = own.api;
+  }
+
+  function openPeer(scope: PeerScope = {}): PeerSession {
+    const { deviceId } = scope;
+    const peer = input?.forPeer(deviceId === undefined ? {} : { onUse: () => pairing.used(deviceId) });
+    return {
+      api: { ...api, input: peer?.api ?? noInput },
+      dispose: () => peer?.dispose(),
+    };
+  }
+
   return {
-    api: { system, cluster: cluster.api, hardware: hardware.api },
+    api,
     health,
+    pairing,
+    input,
+    openPeer,
     async dispose() {
+      own?.dispose();
+      pairing.dispose();
+      await input?.dispose();
       hardware.dispose();
       cluster.dispose();
     },

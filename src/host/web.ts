@@ -6,8 +6,10 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { hostSpec, type HostApi } from '../contract/index.js';
+import { hostSpec, type Disposable, type HostApi } from '../contract/index.js';
+import type { PairingAuthority } from '../input/index.js';
 import { serveRpc, websocketTransport } from '../rpc/index.js';
+import { DEVICE_COOKIE, handlePairingRequest, KEYBOARD_PAGE_PATH, keyboardPageUrl } from './pairing-http.js';
 
 export interface WebHostOptions {
   api: HostApi;
@@ -20,7 +22,17 @@ export interface WebHostOptions {
   /** Required beyond loopback; then every HTTP and WebSocket request must present it. */
   token?: string;
   log?: (line: string) => void;
+  /**
+   * Each peer's own view of the host (its held keys), disposed when it disconnects. Without it
+   * every peer shares `api`.
+   */
+  openPeer?: (scope: { deviceId?: string }) => { api: HostApi; dispose(): void };
+  /** Paired keyboards: their tokens open `/rpc` for the `input` capability only. */
+  pairing?: PairingAuthority;
 }
+
+/** What a paired device's connection may reach: typing, nothing else. */
+export const DEVICE_CAPABILITIES = ['input'] as const;
 
 export interface WebHost {
   /** Base URL to open, with the token as a query parameter when one is set. */
@@ -130,6 +142,23 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return candidate !== undefined && candidate !== null && sameSecret(candidate, token);
   }
 
+  /** A paired device's token: its cookie, or a bearer token that is not the host's. */
+  function deviceTokenOf(request: IncomingMessage): string | undefined {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    return cookieValue(request.headers.cookie, DEVICE_COOKIE) ?? bearer;
+  }
+
+  /**
+   * Served without the host token: the phone keyboard page and the renderer's files it loads
+   * (code and icons, no data). Everything a page could do still needs a token at `/rpc`.
+   */
+  function isPublicPath(pathname: string): boolean {
+    return (
+      options.pairing !== undefined &&
+      (pathname === KEYBOARD_PAGE_PATH || pathname.startsWith('/assets/') || /^\/[\w.-]+\.svg$/.test(pathname))
+    );
+  }
+
   function originAllowed(request: IncomingMessage): boolean {
     const origin = request.headers.origin;
     if (origin === undefined) {
@@ -191,7 +220,18 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       refuse(response, 403, 'unknown Host header: open this page as http://127.0.0.1 or http://localhost');
       return;
     }
-    if (!authorized(request, url)) {
+    if (options.pairing && url.pathname.startsWith(`${KEYBOARD_PAGE_PATH}/`)) {
+      void handlePairingRequest(
+        request,
+        response,
+        url.pathname,
+        options.pairing,
+        deviceTokenOf(request),
+        SECURITY_HEADERS,
+      ).then((handled) => handled || refuse(response, 404, 'not found'));
+      return;
+    }
+    if (!authorized(request, url) && !isPublicPath(url.pathname)) {
       refuse(response, 401, 'Kubedesk needs its token: open the URL that `kubedesk serve` printed.');
       return;
     }
@@ -232,26 +272,60 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       rejectUpgrade(socket, 404, 'Not Found');
     } else if (!hostAllowed(request)) {
       rejectUpgrade(socket, 403, 'Forbidden');
-    } else if (!authorized(request, url)) {
-      rejectUpgrade(socket, 401, 'Unauthorized');
     } else if (!originAllowed(request)) {
       log(`refused a WebSocket from origin ${request.headers.origin ?? '?'}`);
       rejectUpgrade(socket, 403, 'Forbidden');
+    } else if (authorized(request, url)) {
+      wss.handleUpgrade(request, socket, head, (ws) => connected(ws, undefined));
     } else {
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      const device = options.pairing?.authenticate(deviceTokenOf(request));
+      if (device) {
+        wss.handleUpgrade(request, socket, head, (ws) => connected(ws, device.id));
+      } else {
+        rejectUpgrade(socket, 401, 'Unauthorized');
+      }
     }
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  /** Sockets of paired devices, closed as soon as their pairing ends. */
+  const deviceSockets = new Map<WebSocket, string>();
+  const pairingChanges = options.pairing?.onChange(() => {
+    for (const [ws, deviceId] of deviceSockets) {
+      if (!options.pairing?.isPaired(deviceId)) {
+        log(`closing the connection of device ${deviceId}: its pairing ended`);
+        ws.close(1008, 'pairing ended');
+        // A peer that does not answer the close is cut off: the token stops working now.
+        setTimeout(() => ws.terminate(), 1_000).unref();
+        deviceSockets.delete(ws);
+      }
+    }
+  });
+
+  function connected(ws: WebSocket, deviceId: string | undefined): void {
     sockets.add(ws);
     alive.set(ws, true);
+    const peer = options.openPeer?.(deviceId === undefined ? {} : { deviceId }) ?? {
+      api: options.api,
+      dispose() {},
+    };
+    let presence: Disposable | undefined;
+    if (deviceId !== undefined) {
+      deviceSockets.set(ws, deviceId);
+      presence = options.pairing?.connected(deviceId);
+    }
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => sockets.delete(ws));
-    serveRpc(options.api, hostSpec, websocketTransport(ws), {
-      onInternalError: (error, where) => log(`error in ${where}: ${(error as Error)?.stack ?? String(error)}`),
+    ws.on('close', () => {
+      sockets.delete(ws);
+      deviceSockets.delete(ws);
+      presence?.dispose();
     });
-  });
+    serveRpc(peer.api, hostSpec, websocketTransport(ws), {
+      onInternalError: (error, where) => log(`error in ${where}: ${(error as Error)?.stack ?? String(error)}`),
+      session: peer,
+      ...(deviceId === undefined ? {} : { capabilities: DEVICE_CAPABILITIES }),
+    });
+  }
 
   const pinger = setInterval(() => {
     for (const ws of sockets) {
@@ -276,6 +350,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   port = typeof address === 'object' && address ? address.port : port;
   const shownHost = listen.includes(':') ? `[${listen}]` : listen;
   const url = `http://${shownHost}:${port}/` + (token ? `?token=${encodeURIComponent(token)}` : '');
+  options.pairing?.setPageUrl(keyboardPageUrl(listen, port));
 
   return {
     url,
@@ -284,6 +359,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     peers: () => sockets.size,
     async close() {
       clearInterval(pinger);
+      pairingChanges?.dispose();
+      options.pairing?.setPageUrl(null);
       for (const ws of sockets) {
         ws.terminate();
       }

@@ -13,6 +13,16 @@ import type { Transport } from './transport.js';
 export interface ServeOptions {
   /** Told of implementation failures that are not KubedeskErrors (they reach the peer as `internal`). */
   onInternalError?: (error: unknown, where: string) => void;
+  /**
+   * The only capabilities this peer may reach (e.g. a paired phone: `input`); others answer
+   * `unauthorized`. All of them when not given.
+   */
+  capabilities?: readonly string[];
+  /**
+   * The peer's own state on the host (keys it holds), disposed when the peer goes, after its
+   * listeners: whatever it held is let go however the connection ended.
+   */
+  session?: Disposable;
 }
 
 /** Turns anything thrown into the three fields that cross the boundary. */
@@ -60,7 +70,16 @@ export function serveRpc<Api extends object>(
     send({ type: 'result', id, ok: false, error: toRemoteError(error) });
   }
 
+  const allowed = options.capabilities ? new Set(options.capabilities) : undefined;
+
   function capabilityOf(name: string): { target: Record<string, unknown>; spec: CapabilitySpec<unknown> } {
+    if (allowed && !allowed.has(name)) {
+      throw new KubedeskError(
+        'unauthorized',
+        `this peer may use only ${[...allowed].join(', ')}, not "${name}"`,
+        'Unauthorized',
+      );
+    }
     const capabilitySpec = lookup(spec as Record<string, CapabilitySpec<unknown>>, name);
     const target = lookup(api as Record<string, Record<string, unknown>>, name);
     if (!capabilitySpec || !target) {
@@ -169,6 +188,7 @@ export function serveRpc<Api extends object>(
       subscription.dispose();
     }
     listeners.clear();
+    options.session?.dispose();
   }
 
   const messages = transport.onMessage(receive);
