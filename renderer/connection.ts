@@ -47,8 +47,26 @@ function socketUrl(): string {
   return url.toString();
 }
 
+/** `shell`: the whole desktop. `keyboard`: a paired phone, which may reach only `input`. */
+export type ConnectionMode = 'shell' | 'keyboard';
+
+export interface ConnectOptions {
+  mode?: ConnectionMode;
+  /** Told when the host refuses the WebSocket (a phone that is not, or no longer, paired). */
+  onRefused?: () => void;
+}
+
+let mode: ConnectionMode = 'shell';
+let refused: (() => void) | undefined;
+let stopped = false;
+
 async function whenLive(): Promise<void> {
   useStore.getState().setConnection('live');
+  // A new connection is a new peer: the host let go of every key the last one held.
+  useStore.getState().resetModifiers();
+  if (mode === 'keyboard') {
+    return;
+  }
   try {
     useStore.getState().setInfo(await api.system.info());
   } catch {
@@ -57,6 +75,9 @@ async function whenLive(): Promise<void> {
 }
 
 function connectWebSocket(attempt: number): void {
+  if (stopped) {
+    return;
+  }
   const socket = new WebSocket(socketUrl());
   let opened = false;
   socket.addEventListener('open', () => {
@@ -65,6 +86,12 @@ function connectWebSocket(attempt: number): void {
     void whenLive();
   });
   socket.addEventListener('close', () => {
+    if (stopped) {
+      return;
+    }
+    if (!opened) {
+      refused?.();
+    }
     const next = opened ? 0 : attempt + 1;
     const delay = reconnectDelay(next);
     useStore.getState().setConnection('reconnecting', { attempt: next, nextAttemptAt: Date.now() + delay });
@@ -72,8 +99,23 @@ function connectWebSocket(attempt: number): void {
   });
 }
 
+/** Stops reconnecting (a phone whose pairing ended shows the pairing form instead). */
+export function disconnect(): void {
+  stopped = true;
+  client.detach();
+}
+
 /** Connects the store to the host: through the preload bridge in Electron, else the WebSocket. */
-export function connect(): void {
+export function connect(options: ConnectOptions = {}): void {
+  mode = options.mode ?? 'shell';
+  refused = options.onRefused;
+  stopped = false;
+  api.input.onState((state) => useStore.getState().setInputState(state));
+  if (mode === 'keyboard') {
+    connectWebSocket(0);
+    return;
+  }
+  api.pairing.onDevices((devices) => useStore.getState().setPairedDevices(devices));
   api.system.onHealth((health) => useStore.getState().setHealth(health));
   api.cluster.onStatus((status) => useStore.getState().setClusterStatus(status));
   api.cluster.onNodes((update) => useStore.getState().applyNodes(update));

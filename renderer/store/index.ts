@@ -2,11 +2,12 @@ import { create } from 'zustand';
 import { createClusterSlice, type ClusterSlice } from './clusterSlice';
 import { createConnectionSlice, type ConnectionSlice } from './connectionSlice';
 import { createHardwareSlice, type HardwareSlice } from './hardwareSlice';
+import { createKeyboardSlice, type KeyboardSlice } from './keyboardSlice';
 import { createSystemSlice, type SystemSlice } from './systemSlice';
 import { createUiSlice, type UiSlice } from './uiSlice';
 
 /** One store of slices; components select primitives or use `useShallow` for objects. */
-export type Store = ConnectionSlice & SystemSlice & ClusterSlice & UiSlice & HardwareSlice;
+export type Store = ConnectionSlice & SystemSlice & ClusterSlice & UiSlice & HardwareSlice & KeyboardSlice;
 
 export const useStore = create<Store>()((...args) => ({
   ...createConnectionSlice(...args),
@@ -14,4 +15,5 @@ export const useStore = create<Store>()((...args) => ({
   ...createClusterSlice(...args),
   ...createUiSlice(...args),
   ...createHardwareSlice(...args),
+  ...createKeyboardSlice(...args),
 }));
