@@ -13,6 +13,7 @@ Serves the Kubedesk shell over HTTP and WebSocket.
   --token-file FILE   read the token from FILE
   --hardware URL      the hardware controller (Hardware API v1); also KUBEDESK_HARDWARE_URL
   --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN
+  --hardware-drivers FILE      gear without the API: HDMI-CEC, a serial matrix, Tasmota or Shelly plugs
   --display DISPLAY   the X display the keyboard types into (default DISPLAY; none: no keyboard)`;
 
 export const DEFAULT_PORT = 7420;
@@ -66,6 +67,7 @@ export async function runServe(argv: string[]): Promise<number> {
       'token-file': { type: 'string' },
       hardware: { type: 'string' },
       'hardware-token-file': { type: 'string' },
+      'hardware-drivers': { type: 'string' },
       display: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,7 +78,11 @@ export async function runServe(argv: string[]): Promise<number> {
     return 0;
   }
   const token = await readToken(values);
-  const hardware = await hardwareFromSettings({ url: values.hardware, tokenFile: values['hardware-token-file'] });
+  const hardware = await hardwareFromSettings({
+    url: values.hardware,
+    tokenFile: values['hardware-token-file'],
+    driversFile: values['hardware-drivers'],
+  });
   const display = values.display === 'none' ? null : (values.display ?? process.env.DISPLAY ?? null);
   const host = await createHost({ host: 'web', display, ...(hardware ? { hardware } : {}) });
   const web = await startWebHost({

@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { HardwareBackend } from './backend.js';
 import { HardwareClient } from './client.js';
+import { loadDriversFile } from './drivers/config.js';
 
 export interface HardwareSettings {
   /** `--hardware URL`, or KUBEDESK_HARDWARE_URL. */
   url?: string;
   /** `--hardware-token-file FILE`; else KUBEDESK_HARDWARE_TOKEN. */
   tokenFile?: string;
+  /** `--hardware-drivers FILE`: gear without the API (drivers/config.ts); instead of a URL. */
+  driversFile?: string;
 }
 
 /**
@@ -18,6 +21,12 @@ export async function hardwareFromSettings(
   environment: NodeJS.ProcessEnv = process.env,
 ): Promise<HardwareBackend | undefined> {
   const url = settings.url ?? (environment.KUBEDESK_HARDWARE_URL || undefined);
+  if (settings.driversFile !== undefined) {
+    if (url !== undefined) {
+      throw new Error('give a hardware controller URL or a drivers file, not both');
+    }
+    return loadDriversFile(settings.driversFile);
+  }
   if (url === undefined) {
     return undefined;
   }
