@@ -1,10 +1,20 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ANNOTATION_MODEL, ANNOTATION_TEMPERATURE, ANNOTATION_THROTTLED, kubeRequest } from '../cluster/index.js';
+import {
+  ANNOTATION_MODEL,
+  ANNOTATION_TEMPERATURE,
+  ANNOTATION_THROTTLED,
+  kubeRequest,
+  LABEL_HDMI,
+} from '../cluster/index.js';
+import { startHdmiLabeler, type HdmiLabeler } from './hdmi-labeler.js';
+import { udevadmSource, type HotplugSource } from './hotplug.js';
 import { ReportPolicy, type Readings } from './reporter.js';
 import { readModel, readTemperature, readThrottled } from './sensors.js';
 
 export { REFRESH_MS, ReportPolicy, TEMPERATURE_STEP_CELSIUS } from './reporter.js';
 export { readModel, readTemperature, readThrottled } from './sensors.js';
+export { HOTPLUG_POLL_MS, HOTPLUG_SETTLE_MS, startHdmiLabeler, type HdmiLabeler } from './hdmi-labeler.js';
+export { parseUdevLine, readHdmi, udevadmSource, type HdmiState, type HotplugSource } from './hotplug.js';
 
 /** How often the sensors are read; writes are rarer (see ReportPolicy). */
 export const READ_INTERVAL_MS = 5_000;
@@ -18,11 +28,17 @@ export interface AgentOptions {
   vcgencmd?: string;
   readIntervalMs?: number;
   log?: (line: string) => void;
+  /** Where HDMI hotplug events come from: udev by default; tests inject their own. */
+  hotplug?: HotplugSource;
+  /** How often the HDMI connectors are read without an event (default 30 s). */
+  hotplugPollMs?: number;
 }
 
 export interface Agent {
-  /** Node patches written so far. */
+  /** Annotation patches written so far. */
   writes(): number;
+  /** The HDMI hotplug label's writer (its own count and value). */
+  hdmi: HdmiLabeler;
   stop(): void;
 }
 
@@ -90,12 +106,27 @@ export function startAgent(options: AgentOptions): Agent {
     }
   }
 
+  const hdmi = startHdmiLabeler({
+    sysfsRoot: options.sysfsRoot ?? '/sys',
+    source: options.hotplug ?? udevadmSource(),
+    ...(options.hotplugPollMs !== undefined ? { pollMs: options.hotplugPollMs } : {}),
+    log,
+    write: (value) =>
+      kubeRequest(options.config, {
+        method: 'PATCH',
+        path: `/api/v1/nodes/${encodeURIComponent(options.nodeName)}`,
+        body: { metadata: { labels: { [LABEL_HDMI]: value } } },
+      }),
+  });
+
   void loop();
   return {
     writes: () => writes,
+    hdmi,
     stop() {
       stopped = true;
       clearTimeout(timer);
+      hdmi.stop();
     },
   };
 }
