@@ -83,7 +83,7 @@ export async function runServe(argv: string[]): Promise<number> {
     tokenFile: values['hardware-token-file'],
     driversFile: values['hardware-drivers'],
   });
-  const display = values.display === 'none' ? null : (values.display ?? process.env.DISPLAY ?? null);
+  const display = values.display === 'none' ? null : values.display || process.env.DISPLAY || null;
   const host = await createHost({ host: 'web', display, ...(hardware ? { hardware } : {}) });
   const web = await startWebHost({
     api: host.api,

@@ -9,7 +9,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { hostSpec, type Disposable, type HostApi } from '../contract/index.js';
 import type { PairingAuthority } from '../input/index.js';
 import { serveRpc, websocketTransport } from '../rpc/index.js';
-import { DEVICE_COOKIE, handlePairingRequest, KEYBOARD_PAGE_PATH, keyboardPageUrl } from './pairing-http.js';
+import {
+  DEVICE_COOKIE,
+  DEVICE_PATH,
+  handlePairingRequest,
+  KEYBOARD_PAGE_PATH,
+  keyboardPageUrl,
+  PAIR_PATH,
+} from './pairing-http.js';
 
 export interface WebHostOptions {
   api: HostApi;
@@ -155,7 +162,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   function isPublicPath(pathname: string): boolean {
     return (
       options.pairing !== undefined &&
-      (pathname === KEYBOARD_PAGE_PATH || pathname.startsWith('/assets/') || /^\/[\w.-]+\.svg$/.test(pathname))
+      (pathname === KEYBOARD_PAGE_PATH ||
+        pathname === `${KEYBOARD_PAGE_PATH}/` ||
+        pathname.startsWith('/assets/') ||
+        /^\/[\w.-]+\.svg$/.test(pathname))
     );
   }
 
@@ -220,7 +230,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       refuse(response, 403, 'unknown Host header: open this page as http://127.0.0.1 or http://localhost');
       return;
     }
-    if (options.pairing && url.pathname.startsWith(`${KEYBOARD_PAGE_PATH}/`)) {
+    if (options.pairing && (url.pathname === PAIR_PATH || url.pathname === DEVICE_PATH)) {
       void handlePairingRequest(
         request,
         response,
