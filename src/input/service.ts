@@ -213,7 +213,7 @@ export function createInput(options: InputOptions): InputService {
         peer.notify();
       },
       async up(key: KeyName) {
-        admit(1);
+        // Never rate-limited: letting go must always work, or a key could stick.
         await letGo(held.filter((pressed) => pressed.key === key));
       },
       async release() {
