@@ -242,7 +242,7 @@ func createNodes(ctx context.Context, clients kubernetes.Interface, settings Set
 			defer group.Done()
 			for index := range indexes {
 				node := simulatedNode(settings, index)
-				if err := os.MkdirAll(settings.Paths().Node(node.Name), 0o755); err != nil {
+				if err := prepareNodeDirectory(settings.Paths().Node(node.Name)); err != nil {
 					errs <- err
 					return
 				}
@@ -275,6 +275,29 @@ feeding:
 		}
 	}
 	return firstErr
+}
+
+// nodeBashrc makes interactive bash in a node's directory (its HOME) show the
+// node: bash sets HOSTNAME and the prompt's \h from the machine's real name.
+const nodeBashrc = `# Written by kubedesk-cluster: this directory is the simulated Pi's home.
+if [ -n "$KUBEDESK_NODE" ]; then
+  HOSTNAME=$KUBEDESK_NODE
+  PS1='\u@'"$KUBEDESK_NODE"':\w\$ '
+fi
+`
+
+// prepareNodeDirectory creates a node's directory, the "disk" that
+// `kubectl exec` shells and app processes of that node work in. It survives
+// `down` and `up`; a .bashrc the user changed is left alone.
+func prepareNodeDirectory(directory string) error {
+	if err := os.MkdirAll(directory, 0o755); err != nil {
+		return err
+	}
+	bashrc := filepath.Join(directory, ".bashrc")
+	if _, err := os.Stat(bashrc); os.IsNotExist(err) {
+		return os.WriteFile(bashrc, []byte(nodeBashrc), 0o644)
+	}
+	return nil
 }
 
 // forwardKubeletAddresses listens on every node's InternalIP at the kubelet

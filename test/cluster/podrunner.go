@@ -291,7 +291,9 @@ func (runner *podRunner) execEnvironment(pod *corev1.Pod) []any {
 		{"HOSTNAME", node},
 		{"HOME", directory},
 		{"TERM", "xterm-256color"},
-		{"PS1", node + ":\\w\\$ "},
+		// Without the shims' directory, so a nested shell does not take the
+		// terminal from the first one (see writeShellShims).
+		{"PATH", standardPath},
 	}
 	result := make([]any, 0, len(variables))
 	for _, variable := range variables {
@@ -626,7 +628,7 @@ func (runner *podRunner) containerEnvironment(ctx context.Context, pod *corev1.P
 	// clients are pointed at the API server's loopback address directly.
 	apiPort := strconv.Itoa(runner.settings.Ports().APIServer)
 	serviceEnvironment := map[string]string{
-		"PATH":                          "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"PATH":                          standardPath,
 		"LANG":                          "C.UTF-8",
 		"HOME":                          nodeDirectory,
 		"HOSTNAME":                      hostname,

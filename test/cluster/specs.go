@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,10 +49,83 @@ const (
 // developer's KUBECONFIG or proxy settings cannot leak into the cluster.
 func baseEnvironment(home string) []string {
 	return []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"PATH=" + standardPath,
 		"LANG=C.UTF-8",
 		"HOME=" + home,
 	}
+}
+
+// standardPath is Debian's PATH for root.
+const standardPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// kwokEnvironment: KWOK's own environment is the base of every `kubectl exec`
+// process (the Exec object's variables are added on top).
+func kwokEnvironment(paths Paths) []string {
+	return []string{
+		"PATH=" + shimDirectory(paths) + ":" + standardPath,
+		"LANG=C.UTF-8",
+		"HOME=" + paths.Nodes(),
+		// Keeps KWOK away from ~/.kwok (it would load a developer's
+		// ~/.kwok/kwok.yaml first).
+		"KWOK_WORKDIR=" + paths.Kwok(),
+	}
+}
+
+func shimDirectory(paths Paths) string { return filepath.Join(paths.Kwok(), "shims") }
+
+// shellShimNames are the shells `kubectl exec -it POD -- SHELL` may name.
+var shellShimNames = []string{"sh", "bash", "dash", "zsh"}
+
+// writeShellShims writes, for every shell found on this machine, a script of
+// the same name that KWOK finds first on its PATH.
+//
+// Why: KWOK v0.8.0 gives an exec with a TTY a pseudo-terminal as stdin, stdout
+// and stderr, but does not make it the process's controlling terminal (no
+// setsid/TIOCSCTTY; pkg/kwok/server/debugging_exec_other.go). The shell then
+// has no job control, and Ctrl-C or Ctrl-Z reach no one. The shim starts the
+// shell in a new session that owns the terminal (util-linux setsid --ctty),
+// which is what a container runtime does. Without a terminal it just runs
+// the shell. Other programs run as KWOK starts them.
+func writeShellShims(paths Paths) error {
+	directory := shimDirectory(paths)
+	if err := os.MkdirAll(directory, 0o755); err != nil {
+		return err
+	}
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		// Exec still works, only without job control; say so once.
+		fmt.Fprintln(os.Stderr, "up: warning: setsid (util-linux) not found: shells opened with kubectl exec -it will have no job control")
+		return nil
+	}
+	for _, name := range shellShimNames {
+		real, err := lookPathIn(name, standardPath)
+		if err != nil {
+			continue
+		}
+		script := fmt.Sprintf(`#!/bin/sh
+# Written by kubedesk-cluster up: gives %[1]s the terminal as its controlling
+# terminal when there is one (see writeShellShims in test/cluster/specs.go).
+if [ -t 0 ]; then
+  exec %[2]s --ctty --wait %[1]s "$@"
+fi
+exec %[1]s "$@"
+`, real, setsid)
+		if err := os.WriteFile(filepath.Join(directory, name), []byte(script), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookPathIn finds name in a PATH-style list of directories.
+func lookPathIn(name, path string) (string, error) {
+	for _, directory := range filepath.SplitList(path) {
+		candidate := filepath.Join(directory, name)
+		if info, err := os.Stat(candidate); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
+			return candidate, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found in %s", name, path)
 }
 
 func componentSpecs(settings Settings, binary string) []componentSpec {
@@ -177,7 +251,8 @@ func componentSpecs(settings Settings, binary string) []componentSpec {
 			},
 			// KWOK_WORKDIR keeps KWOK away from ~/.kwok (it would load a
 			// developer's ~/.kwok/kwok.yaml first).
-			environment: append(baseEnvironment(paths.Nodes()), "KWOK_WORKDIR="+paths.Kwok()),
+			// Its PATH starts with the terminal shims (see writeShellShims).
+			environment: kwokEnvironment(paths),
 			port:        ports.Kubelet,
 			healthURL:   url("https", ports.Kubelet, "/healthz"),
 			health:      httpHealth(url("https", ports.Kubelet, "/healthz"), caPool(paths), "ok"),

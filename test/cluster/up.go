@@ -173,6 +173,9 @@ func prepareDirectory(settings Settings) error {
 	if err := generatePKI(settings); err != nil {
 		return fmt.Errorf("generating the PKI: %w", err)
 	}
+	if err := writeShellShims(paths); err != nil {
+		return fmt.Errorf("writing the terminal shims: %w", err)
+	}
 	return writeKwokConfiguration(settings)
 }
 
