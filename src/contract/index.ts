@@ -1,9 +1,11 @@
+import { appsSpec, type AppsApi } from './apps.js';
 import { clusterSpec, type ClusterApi } from './cluster.js';
 import { hardwareSpec, type HardwareApi } from './hardware.js';
 import { inputSpec, pairingSpec, type InputApi, type PairingApi } from './input.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
+export * from './apps.js';
 export * from './cluster.js';
 export * from './errors.js';
 export * from './events.js';
@@ -19,6 +21,7 @@ export * from './system.js';
 export interface HostApi {
   system: SystemApi;
   cluster: ClusterApi;
+  apps: AppsApi;
   hardware: HardwareApi;
   input: InputApi;
   pairing: PairingApi;
@@ -30,6 +33,7 @@ export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
 export const hostSpec: ContractSpec<HostApi> = {
   system: systemSpec,
   cluster: clusterSpec,
+  apps: appsSpec,
   hardware: hardwareSpec,
   input: inputSpec,
   pairing: pairingSpec,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
+import { createApps } from '../apps/index.js';
 import { createCluster, type ClusterOptions } from '../cluster/index.js';
 import { createHardware, type HardwareBackend } from '../hardware/index.js';
 import {
@@ -30,6 +31,8 @@ export interface HostOptions {
    * and the host does not offer `input`.
    */
   display?: string | null;
+  /** Where capabilities tell what they did and what went wrong (the CLI's stderr). */
+  log?: (line: string) => void;
   /** Injection tuning (tests and benchmarks). */
   injector?: InjectorOptions;
 }
@@ -79,6 +82,13 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
   });
+  const apps = createApps({
+    config: cluster.config,
+    health,
+    nodeName,
+    x11Display: display,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
   const pairing = new PairingAuthority();
   const input =
@@ -89,6 +99,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const api: HostApi = {
     system,
     cluster: cluster.api,
+    apps: apps.api,
     hardware: hardware.api,
     input: noInput,
     pairing: pairing.api(),
@@ -118,6 +129,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       pairing.dispose();
       await input?.dispose();
       hardware.dispose();
+      await apps.dispose();
       cluster.dispose();
     },
   };

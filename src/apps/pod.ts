@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { CatalogApp } from '../contract/index.js';
+
+export const APPS_NAMESPACE = 'kubedesk-apps';
+export const XPRA_PORT = 14500;
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_APP = 'kubedesk.io/app';
+export const LABEL_SESSION = 'kubedesk.io/session';
+/** Warm pods carry `kubedesk.io/pool=warm` until a launch takes them. */
+export const LABEL_POOL = 'kubedesk.io/pool';
+export const ANNOTATION_DISPLAY_MODE = 'kubedesk.io/display-mode';
+export const ANNOTATION_DISPLAY_NAME = 'kubedesk.io/display-name';
+/** The Secrets the display node publishes for x11 and audio apps (see display-secrets.ts). */
+export const DISPLAY_XAUTH_SECRET = 'kubedesk-display-x11';
+export const DISPLAY_AUDIO_SECRET = 'kubedesk-display-audio';
+
+/**
+ * The container's entry: a fixed script, never built from user input. It prepares the runtime
+ * folder (xpra's sockets, the X and PulseAudio cookies from the Secrets' environment), then
+ * replaces itself with the argument array that follows, word for word ("$@").
+ */
+export const LAUNCH_SCRIPT = [
+  'set -eu',
+  'umask 077',
+  'runtime="${TMPDIR:-/tmp}/kubedesk-$POD_NAME"',
+  'mkdir -p "$runtime/xdg/xpra"',
+  'export XDG_RUNTIME_DIR="$runtime"',
+  // Debian's xpra config starts an Xsession in every new display; apps want none.
+  'printf "start = /bin/true\\n" > "$runtime/xdg/xpra/xpra.conf"',
+  'export XDG_CONFIG_DIRS="$runtime/xdg:${XDG_CONFIG_DIRS:-/etc/xdg}"',
+  'if [ -n "${KUBEDESK_PULSE_COOKIE:-}" ]; then',
+  '  printf %s "$KUBEDESK_PULSE_COOKIE" | base64 -d > "$runtime/pulse-cookie"',
+  '  export PULSE_COOKIE="$runtime/pulse-cookie"',
+  'fi',
+  'if [ -n "${KUBEDESK_X11_COOKIE:-}" ]; then',
+  '  export XAUTHORITY="$runtime/Xauthority"',
+  '  xauth -f "$XAUTHORITY" add "$DISPLAY" MIT-MAGIC-COOKIE-1 "$KUBEDESK_X11_COOKIE"',
+  'fi',
+  'unset KUBEDESK_PULSE_COOKIE KUBEDESK_X11_COOKIE',
+  'exec "$@"',
+].join('\n');
+
+/**
+ * Quotes one argument for xpra's `--start-child`, which splits its value with Python's
+ * `shlex.split` (POSIX rules, no shell): single quotes keep every character literal.
+ */
+export function shlexQuote(argument: string): string {
+  return `'${argument.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** A session id: the app's name and a random suffix, valid as a pod name. */
+export function newSessionId(app: string): string {
+  const suffix = randomBytes(4).toString('hex');
+  return `${app
+    .slice(0, 40)
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+$/, '')}-${suffix}`;
+}
+
+export interface DisplayTarget {
+  /** The display node's address as app pods reach it. */
+  address: string;
+  /** X display number of the display node's screen (x11 mode). */
+  displayNumber: number;
+  /** PulseAudio TCP port on the display node (audio apps). */
+  pulsePort: number;
+}
+
+export interface AppPodOptions {
+  app: CatalogApp;
+  session: string;
+  /** A warm pod waits in the pool, unattached, until a launch takes it. */
+  warm?: boolean;
+  display: DisplayTarget;
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+
+function fieldRef(name: string, fieldPath: string): EnvVar {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+function secretRef(name: string, secret: string, key: string): EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+/** The per-session Secret: the xpra password, known only to this pod and the shell. */
+export function buildSessionSecret(session: string, podUid: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: `${session}-auth`,
+      namespace: APPS_NAMESPACE,
+      labels: { [LABEL_MANAGED_BY]: 'kubedesk', [LABEL_SESSION]: session },
+      // Deleted with its pod by the garbage collector.
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: session, uid: podUid, blockOwnerDeletion: false }],
+    },
+    type: 'Opaque',
+    stringData: { password: randomBytes(24).toString('base64url') },
+  };
+}
+
+/**
+ * The pod of one session. In xpra mode the container runs an xpra server that starts the app's
+ * command (as a literal argument array) and listens on the pod's IP for the display node's
+ * `xpra attach`; in x11 mode the app draws straight onto the display node's X server.
+ */
+export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
+  const { app, session, display } = options;
+  const env: EnvVar[] = [
+    fieldRef('POD_IP', 'status.podIP'),
+    fieldRef('POD_NAME', 'metadata.name'),
+    ...app.env.map((variable) => ({ name: variable.name, value: variable.value })),
+  ];
+  let command: string[];
+  if (app.displayMode === 'xpra') {
+    env.push(secretRef('XPRA_PASSWORD', `${session}-auth`, 'password'));
+    command = [
+      'xpra',
+      'start',
+      `--bind-tcp=$(POD_IP):${XPRA_PORT}`,
+      '--tcp-auth=env',
+      `--start-child=${app.command.map(shlexQuote).join(' ')}`,
+      '--exit-with-children=yes',
+      '--daemon=no',
+      '--mdns=no',
+      '--pulseaudio=no',
+      '--notifications=no',
+      '--webcam=no',
+      '--printing=no',
+      '--file-transfer=no',
+      '--systemd-run=no',
+      '--dbus-launch=',
+      '--html=off',
+      '--speaker=off',
+      '--microphone=off',
+      '--opengl=no',
+      `--xvfb=Xvfb +extension Composite -screen 0 1920x1080x24+32 -nolisten tcp -noreset -auth $XAUTHORITY`,
+    ];
+  } else {
+    env.push({ name: 'DISPLAY', value: `${display.address}:${display.displayNumber}` });
+    env.push(secretRef('KUBEDESK_X11_COOKIE', DISPLAY_XAUTH_SECRET, 'cookie'));
+    command = [...app.command];
+  }
+  if (app.audio) {
+    env.push({ name: 'PULSE_SERVER', value: `tcp:${display.address}:${display.pulsePort}` });
+    env.push(secretRef('KUBEDESK_PULSE_COOKIE', DISPLAY_AUDIO_SECRET, 'cookie'));
+  }
+  const labels: Record<string, string> = {
+    [LABEL_MANAGED_BY]: 'kubedesk',
+    'app.kubernetes.io/name': app.id,
+    [LABEL_APP]: app.id,
+  };
+  if (options.warm) {
+    labels[LABEL_POOL] = 'warm';
+  } else {
+    labels[LABEL_SESSION] = session;
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: session,
+      namespace: APPS_NAMESPACE,
+      labels,
+      annotations: { [ANNOTATION_DISPLAY_MODE]: app.displayMode, [ANNOTATION_DISPLAY_NAME]: app.displayName },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 10,
+      ...(app.nodeSelector ? { nodeSelector: app.nodeSelector } : {}),
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'app',
+          image: app.image,
+          command: ['sh', '-c', LAUNCH_SCRIPT, 'kubedesk-launch', ...command],
+          env,
+          ...(app.displayMode === 'xpra' ? { ports: [{ name: 'xpra', containerPort: XPRA_PORT }] } : {}),
+          ...(app.resources ? { resources: app.resources } : {}),
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    },
+  };
+}
