@@ -1,4 +1,5 @@
 import { runAgent } from './agent.js';
+import { runClusterCommand } from './cluster.js';
 import { runHardwareSim } from './hardware-sim.js';
 import { runServe } from './serve.js';
 
@@ -12,6 +13,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'a hardware controller in software: Hardware API v1 with state in a file',
     run: runHardwareSim,
   },
+  cluster: { summary: 'the local Kubernetes cluster of simulated Pis: up, down, status', run: runClusterCommand },
 };
 
 export function usage(): string {

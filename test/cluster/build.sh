@@ -162,6 +162,12 @@ cat >"$partial/build.json" <<EOF
   "total_packages": $((kwok_total + cluster_total))
 }
 EOF
+# A build that compiled (nearly) everything ran with an empty Go build cache:
+# keep its record as the cold-build figure that `npm run bench:cluster` reports.
+compiled=$(sed -n 's/^  "compiled_packages": \([0-9]*\),$/\1/p' "$partial/build.json")
+if ((compiled * 10 >= (kwok_total + cluster_total) * 9)); then
+  cp "$partial/build.json" "$cache_root/cold-build.json"
+fi
 rm -rf "$target"
 mv "$partial" "$target"
 # Each build folder holds ~250 MB; keep the three newest (the Go build cache
