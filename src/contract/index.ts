@@ -1,16 +1,20 @@
 import { appsSpec, type AppsApi } from './apps.js';
 import { clusterSpec, type ClusterApi } from './cluster.js';
+import { displaySpec, type DisplayApi } from './display.js';
 import { hardwareSpec, type HardwareApi } from './hardware.js';
 import { inputSpec, pairingSpec, type InputApi, type PairingApi } from './input.js';
+import { powerSpec, type PowerApi } from './power.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
 export * from './apps.js';
 export * from './cluster.js';
+export * from './display.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './input.js';
 export * from './hardware.js';
+export * from './power.js';
 export * from './spec.js';
 export * from './system.js';
 
@@ -23,6 +27,8 @@ export interface HostApi {
   cluster: ClusterApi;
   apps: AppsApi;
   hardware: HardwareApi;
+  display: DisplayApi;
+  power: PowerApi;
   input: InputApi;
   pairing: PairingApi;
 }
@@ -35,6 +41,8 @@ export const hostSpec: ContractSpec<HostApi> = {
   cluster: clusterSpec,
   apps: appsSpec,
   hardware: hardwareSpec,
+  display: displaySpec,
+  power: powerSpec,
   input: inputSpec,
   pairing: pairingSpec,
 };

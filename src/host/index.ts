@@ -3,6 +3,7 @@ import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
 import { createApps } from '../apps/index.js';
 import { createCluster, type ClusterOptions } from '../cluster/index.js';
 import { createHardware, type HardwareBackend } from '../hardware/index.js';
+import { createDesk, type DeskOptions } from '../power/desk.js';
 import {
   createInput,
   PairingAuthority,
@@ -35,6 +36,8 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Injection tuning (tests and benchmarks). */
   injector?: InjectorOptions;
+  /** Screen switching and node power: CEC, the clean shutdown, timeouts. */
+  desk?: Pick<DeskOptions, 'cec' | 'shutdown' | 'powerTimeouts'>;
 }
 
 /** One peer's own view of the host: the same capabilities, with its own held keys. */
@@ -90,6 +93,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ...(options.log ? { log: options.log } : {}),
   });
   const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
+  const desk = createDesk({ health, cluster, hardware, ...options.desk, ...(options.log ? { log: options.log } : {}) });
   const pairing = new PairingAuthority();
   const input =
     display === null
@@ -101,6 +105,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
     cluster: cluster.api,
     apps: apps.api,
     hardware: hardware.api,
+    display: desk.display,
+    power: desk.power,
     input: noInput,
     pairing: pairing.api(),
   };
@@ -128,6 +134,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       own?.dispose();
       pairing.dispose();
       await input?.dispose();
+      desk.dispose();
       hardware.dispose();
       await apps.dispose();
       cluster.dispose();

@@ -62,16 +62,22 @@ export async function getJson(request: DriverRequest): Promise<unknown> {
 async function readLimited(response: Response, who: string): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.length;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const next = await reader?.read();
+    if (!next || next.done) {
+      break;
+    }
+    size += next.value.length;
     if (size > MAX_DRIVER_REPLY_BYTES) {
+      await reader?.cancel();
       throw new KubedeskError(
         'bad-message',
         `${who}: the reply is over ${MAX_DRIVER_REPLY_BYTES} bytes`,
         'DriverError',
       );
     }
-    chunks.push(chunk);
+    chunks.push(next.value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
