@@ -137,6 +137,8 @@ export async function recordDisplayLabel(config: KubeConfig): Promise<{ records:
   });
   response.setEncoding('utf8');
   const lines = createInterface({ input: response });
+  // `stop` aborts the watch, which the reader reports as an error: expected, not a failure.
+  lines.on('error', () => undefined);
   lines.on('line', (line) => {
     if (line.trim() === '') {
       return;
