@@ -81,7 +81,6 @@ export class Attachment {
         '--mmap=no',
         '--printing=no',
         '--file-transfer=no',
-        '--splash=no',
       ],
       {
         env: {

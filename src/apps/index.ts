@@ -102,7 +102,7 @@ export function createApps(options: AppsOptions): Apps {
     }
     return tracker
       .windows()
-      .filter((window) => window.pid === pid)
+      .filter((window) => window.clientPid === pid)
       .map(({ id, title, focused }) => ({ id, title, focused }));
   }
 

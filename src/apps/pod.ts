@@ -22,8 +22,8 @@ export const DISPLAY_AUDIO_SECRET = 'kubedesk-display-audio';
 export const LAUNCH_SCRIPT = [
   'set -eu',
   'umask 077',
-  'runtime="${TMPDIR:-/tmp}/kubedesk-$POD_NAME"',
-  'mkdir -p "$runtime/xdg/xpra"',
+  'runtime="$KUBEDESK_RUNTIME"',
+  'mkdir -p "$runtime/xdg/xpra" "$runtime/xpra"',
   'export XDG_RUNTIME_DIR="$runtime"',
   // Debian's xpra config starts an Xsession in every new display; apps want none.
   'printf "start = /bin/true\\n" > "$runtime/xdg/xpra/xpra.conf"',
@@ -111,6 +111,8 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
   const env: EnvVar[] = [
     fieldRef('POD_IP', 'status.podIP'),
     fieldRef('POD_NAME', 'metadata.name'),
+    // The session's own folder: sockets and cookies of two sessions on one node never meet.
+    { name: 'KUBEDESK_RUNTIME', value: '/tmp/kubedesk-$(POD_NAME)' },
     ...app.env.map((variable) => ({ name: variable.name, value: variable.value })),
   ];
   let command: string[];
@@ -124,7 +126,11 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
       `--start-child=${app.command.map(shlexQuote).join(' ')}`,
       '--exit-with-children=yes',
       '--daemon=no',
+      '--socket-dir=$(KUBEDESK_RUNTIME)/xpra',
+      '--socket-dirs=$(KUBEDESK_RUNTIME)/xpra',
       '--mdns=no',
+      '--dbus-control=no',
+      '--dbus-proxy=no',
       '--pulseaudio=no',
       '--notifications=no',
       '--webcam=no',

@@ -2,8 +2,12 @@ import { openScreen, type XScreen } from '../x11/index.js';
 
 export interface TrackedWindow {
   id: number;
-  /** `_NET_WM_PID`: the process that owns the window (for xpra windows, the `xpra attach` client). */
-  pid: number | null;
+  /**
+   * The process of the X client that made the window: `_NET_WM_PID` of its client leader. For an
+   * xpra window that is the `xpra attach` process (the window's own `_NET_WM_PID` is the app's
+   * pid on the far side, which says nothing here).
+   */
+  clientPid: number | null;
   title: string;
   focused: boolean;
 }
@@ -101,10 +105,14 @@ export class WindowTracker {
         continue;
       }
       try {
-        const pid = (await this.screen.cardinals(id, '_NET_WM_PID'))[0] ?? null;
+        const leader = (await this.screen.cardinals(id, 'WM_CLIENT_LEADER'))[0];
+        const clientPid =
+          (leader ? (await this.screen.cardinals(leader, '_NET_WM_PID'))[0] : undefined) ??
+          (await this.screen.cardinals(id, '_NET_WM_PID'))[0] ??
+          null;
         const title = (await this.screen.text(id, '_NET_WM_NAME')) ?? (await this.screen.text(id, 'WM_NAME')) ?? '';
         this.screen.watchProperties(id);
-        next.set(id, { id, pid, title, focused: id === this.active });
+        next.set(id, { id, clientPid, title, focused: id === this.active });
       } catch {
         // The window closed while we read it: the next client list will not have it.
       }

@@ -33,14 +33,22 @@ function displayFree(number: number): boolean {
   return !taken.has(number) && !existsSync(`/tmp/.X11-unix/X${number}`) && !existsSync(`/tmp/.X${number}-lock`);
 }
 
-function nextDisplay(): number {
-  for (let number = FIRST_DISPLAY; number <= LAST_DISPLAY; number++) {
+/** Display numbers a suite owns: keyboard tests :70–:79, app tests :80–:89. */
+export interface DisplayRange {
+  first: number;
+  last: number;
+}
+
+const KEYBOARD_DISPLAYS: DisplayRange = { first: FIRST_DISPLAY, last: LAST_DISPLAY };
+
+function nextDisplay(range: DisplayRange = KEYBOARD_DISPLAYS): number {
+  for (let number = range.first; number <= range.last; number++) {
     if (displayFree(number)) {
       taken.add(number);
       return number;
     }
   }
-  throw new Error(`no free X display from :${FIRST_DISPLAY} to :${LAST_DISPLAY}`);
+  throw new Error(`no free X display from :${range.first} to :${range.last}`);
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
@@ -164,9 +172,9 @@ export interface XSession {
   stop(): Promise<void>;
 }
 
-/** Xvfb (1280×720) with openbox on the next free display from :70. */
-export async function startXSession(): Promise<XSession> {
-  const number = nextDisplay();
+/** Xvfb (1280×720) with openbox on the next free display of the range (:70–:79 by default). */
+export async function startXSession(range: DisplayRange = KEYBOARD_DISPLAYS): Promise<XSession> {
+  const number = nextDisplay(range);
   const display = `:${number}`;
   const folder = await mkdtemp(join(tmpdir(), 'kubedesk-x-'));
   const processes: Started[] = [];
@@ -231,7 +239,7 @@ export async function startXSession(): Promise<XSession> {
       return app;
     },
     async forwardedKeylogApp(title) {
-      const appNumber = nextDisplay();
+      const appNumber = nextDisplay(range);
       displays.push(appNumber);
       const log = join(folder, `${title}.log`);
       await writeFile(log, '');
