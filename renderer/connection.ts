@@ -120,6 +120,8 @@ export function connect(options: ConnectOptions = {}): void {
   api.cluster.onStatus((status) => useStore.getState().setClusterStatus(status));
   api.cluster.onNodes((update) => useStore.getState().applyNodes(update));
   api.hardware.onState((status) => useStore.getState().setHardware(status));
+  api.display.onStatus((status) => useStore.getState().setDisplayStatus(status));
+  api.power.onNodes((list) => useStore.getState().setPower(list));
   client.onError((error) => console.warn(`host: ${error.message}`));
   if (window.kubedesk) {
     client.attach(bridgeTransport(window.kubedesk));

@@ -6,6 +6,7 @@ import { useStore } from '../store/index';
 import { heatOf, sinceText } from './format';
 import { STATE_LABELS } from './health';
 import { NodeCard } from './NodeCard';
+import { NodePowerControls } from './NodePower';
 import { PodList } from './PodList';
 import { TemperatureChart } from './TemperatureChart';
 
@@ -101,6 +102,7 @@ function NodeDetail({ name }: { name: string }) {
         </div>
         <TemperatureChart node={name} current={temperature} />
       </div>
+      <NodePowerControls name={name} />
       <div className="detail-section grow">
         <div className="detail-title">Pods</div>
         <PodList node={name} />

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { Ban, Cpu, Monitor, Thermometer, TriangleAlert, Zap } from 'lucide-react';
 import { useStore } from '../store/index';
 import { formatBytes, formatCores, heatOf } from './format';
+import { NodePowerBadge } from './NodePower';
 import { UsageBar } from './UsageBar';
 
 /** One node: selects only its own summary, so a change elsewhere does not redraw it. */
@@ -26,6 +27,7 @@ export const NodeCard = memo(function NodeCard({ name }: { name: string }) {
       <div className="node-card-head">
         <span className={`ready-dot ${readiness}`} title={readiness.replace('-', ' ')} />
         <span className="node-name">{node.name}</span>
+        <NodePowerBadge name={node.name} />
         {node.displayActive ? (
           <span className="node-badge display" title="the screen shows this node">
             <Monitor size={14} /> screen

@@ -1,6 +1,7 @@
 import { LayoutGrid, X } from 'lucide-react';
 import { useStore } from '../store/index';
 import { ClusterPanel } from './ClusterPanel';
+import { DisplayPanel } from './DisplayPanel';
 
 function AppsPanel() {
   const hasApps = useStore((state) => state.info?.capabilities.includes('apps') ?? false);
@@ -21,7 +22,7 @@ function AppsPanel() {
 export function PanelArea() {
   const panel = useStore((state) => state.panel);
   const closePanel = useStore((state) => state.closePanel);
-  if (panel === null || panel === 'display') {
+  if (panel === null) {
     return null;
   }
   return (
@@ -29,7 +30,7 @@ export function PanelArea() {
       <button type="button" className="panel-close" aria-label="close panel" onClick={closePanel}>
         <X size={20} />
       </button>
-      {panel === 'cluster' ? <ClusterPanel /> : <AppsPanel />}
+      {panel === 'cluster' ? <ClusterPanel /> : panel === 'display' ? <DisplayPanel /> : <AppsPanel />}
     </div>
   );
 }

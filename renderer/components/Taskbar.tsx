@@ -41,6 +41,8 @@ export function Taskbar() {
   const keyboardVisible = useStore((state) => state.keyboardVisible);
   const toggleKeyboard = useStore((state) => state.toggleKeyboard);
   const nodeName = useStore((state) => state.info?.nodeName ?? '…');
+  // The node the screen shows, once the display capability says; the host's own node until then.
+  const screenNode = useStore((state) => state.displayStatus?.active ?? null) ?? nodeName;
   const health = useStore(useShallow((state) => state.health));
   const overall = overallState(health);
   const hasApps = useCapability('apps');
@@ -75,7 +77,7 @@ export function Taskbar() {
           <ClusterSummary fallback={STATE_LABELS[overall]} />
         </button>
         <TaskbarButton
-          label={`Display: ${nodeName}`}
+          label={`Display: ${screenNode}`}
           showLabel
           icon={<Monitor size={22} />}
           active={panel === 'display'}

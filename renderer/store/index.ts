@@ -1,13 +1,20 @@
 import { create } from 'zustand';
 import { createClusterSlice, type ClusterSlice } from './clusterSlice';
 import { createConnectionSlice, type ConnectionSlice } from './connectionSlice';
+import { createDisplaySlice, type DisplaySlice } from './displaySlice';
 import { createHardwareSlice, type HardwareSlice } from './hardwareSlice';
 import { createKeyboardSlice, type KeyboardSlice } from './keyboardSlice';
 import { createSystemSlice, type SystemSlice } from './systemSlice';
 import { createUiSlice, type UiSlice } from './uiSlice';
 
 /** One store of slices; components select primitives or use `useShallow` for objects. */
-export type Store = ConnectionSlice & SystemSlice & ClusterSlice & UiSlice & HardwareSlice & KeyboardSlice;
+export type Store = ConnectionSlice &
+  SystemSlice &
+  ClusterSlice &
+  UiSlice &
+  HardwareSlice &
+  KeyboardSlice &
+  DisplaySlice;
 
 export const useStore = create<Store>()((...args) => ({
   ...createConnectionSlice(...args),
@@ -16,4 +23,5 @@ export const useStore = create<Store>()((...args) => ({
   ...createUiSlice(...args),
   ...createHardwareSlice(...args),
   ...createKeyboardSlice(...args),
+  ...createDisplaySlice(...args),
 }));

@@ -14,7 +14,8 @@ export function bootId(node: BootingNode | undefined): string {
   return node?.status?.nodeInfo?.bootID ?? '';
 }
 
-function isReady(node: BootingNode | undefined): boolean {
+/** The node's Ready condition is True. */
+export function isReady(node: BootingNode | undefined): boolean {
   return (
     node?.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false
   );

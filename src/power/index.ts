@@ -18,7 +18,7 @@ import type { Hardware } from '../hardware/index.js';
 import type { HealthBoard } from '../system/index.js';
 import { getNode } from '../display/labels.js';
 import { DrainError, drainNode, setCordoned } from './drain.js';
-import { bootId, waitForBoot } from './boot.js';
+import { bootId, isReady, waitForBoot } from './boot.js';
 
 export { DRAIN_TIMEOUT_MS, drainNode, EVICTION_RETRY_MS, movable, setCordoned } from './drain.js';
 
@@ -267,19 +267,25 @@ export function createPower(options: PowerOptions): Power {
   async function on(node: string, phase: (next: PowerPhase, message: string) => void): Promise<void> {
     const config = options.cluster.config()!;
     const port = portOf(node)!;
-    // A Pi cut off a moment ago may still show Ready: the kubelet's new boot ID is the proof it came back.
-    const bootBefore = bootId(await getNode(config, node));
-    phase('switching-on', `switching port ${port} on`);
-    await options.hardware.api.setPower(port, true);
+    const before = await getNode(config, node);
+    const wasOn = options.hardware.current().state?.power[port] === true;
     const timeoutMs = options.bootTimeoutMs ?? BOOT_TIMEOUT_MS;
-    phase('waiting-ready', `waiting for ${node} to boot (at most ${Math.round(timeoutMs / 1000)} s)`);
-    const ready = await waitForBoot(config, node, bootBefore, timeoutMs);
-    if (!ready) {
-      throw new KubedeskError(
-        'timeout',
-        `port ${port} is on but ${node} is not Ready after ${Math.round(timeoutMs / 1000)} s; it stays cordoned`,
-        'PowerError',
-      );
+    if (!(wasOn && isReady(before))) {
+      phase('switching-on', `switching port ${port} on`);
+      await options.hardware.api.setPower(port, true);
+      phase('waiting-ready', `waiting for ${node} to boot (at most ${Math.round(timeoutMs / 1000)} s)`);
+      // A Pi cut off a moment ago may still show Ready: then only a new boot ID proves it came back.
+      const ready = await waitForBoot(config, node, isReady(before) ? bootId(before) : '', timeoutMs);
+      if (!ready) {
+        const why = isReady(before)
+          ? `it stayed Ready with the same boot ID throughout: is ${port} really its port in ${HARDWARE_MAP_NAME}?`
+          : 'it stays cordoned';
+        throw new KubedeskError(
+          'timeout',
+          `port ${port} is on but ${node} did not come up within ${Math.round(timeoutMs / 1000)} s; ${why}`,
+          'PowerError',
+        );
+      }
     }
     phase('uncordoning', `uncordoning ${node}`);
     await setCordoned(config, node, false);
