@@ -1,6 +1,7 @@
 import { runAgent } from './agent.js';
 import { runClusterCommand } from './cluster.js';
 import { runHardwareSim } from './hardware-sim.js';
+import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
 
 /** A subcommand: gets its own arguments, returns the exit code. */
@@ -8,6 +9,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
+  demo: { summary: 'the embedded default: local cluster and web host (npm start)', run: runDemo },
   agent: { summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)', run: runAgent },
   'hardware-sim': {
     summary: 'a hardware controller in software: Hardware API v1 with state in a file',
