@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hardwareFromSettings } from '../hardware/config.js';
+import { CecClient } from '../hardware/drivers/index.js';
 import { createHost, packageRoot, startWebHost } from '../host/index.js';
 
 const HELP = `usage: kubedesk serve [--listen ADDRESS] [--port PORT] [--token TOKEN | --token-file FILE]
@@ -14,6 +15,7 @@ Serves the Kubedesk shell over HTTP and WebSocket.
   --hardware URL      the hardware controller (Hardware API v1); also KUBEDESK_HARDWARE_URL
   --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN
   --hardware-drivers FILE      gear without the API: HDMI-CEC, a serial matrix, Tasmota or Shelly plugs
+  --cec DEVICE        make a node the TV's active source on a display switch (nodes' cec: in kubedesk-hardware)
   --display DISPLAY   the X display the keyboard types into (default DISPLAY; none: no keyboard)`;
 
 export const DEFAULT_PORT = 7420;
@@ -68,6 +70,7 @@ export async function runServe(argv: string[]): Promise<number> {
       hardware: { type: 'string' },
       'hardware-token-file': { type: 'string' },
       'hardware-drivers': { type: 'string' },
+      cec: { type: 'string' },
       display: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,7 +87,13 @@ export async function runServe(argv: string[]): Promise<number> {
     driversFile: values['hardware-drivers'],
   });
   const display = values.display === 'none' ? null : values.display || process.env.DISPLAY || null;
-  const host = await createHost({ host: 'web', display, ...(hardware ? { hardware } : {}) });
+  const cec = values.cec === undefined ? undefined : new CecClient({ device: values.cec });
+  const host = await createHost({
+    host: 'web',
+    display,
+    ...(hardware ? { hardware } : {}),
+    ...(cec ? { desk: { cec } } : {}),
+  });
   const web = await startWebHost({
     api: host.api,
     openPeer: host.openPeer,

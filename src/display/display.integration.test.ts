@@ -3,11 +3,14 @@
  * label (recorded by a watch, event by event), and the real DaemonSet controller moving the
  * shell pod; a failure half-way rolled back; the hotplug label driving the move without a switch.
  */
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, LABEL_DISPLAY, LABEL_HDMI, type KubeObject } from '../cluster/index.js';
 import { KubedeskError } from '../contract/index.js';
-import { createHardware } from '../hardware/index.js';
+import { CecClient } from '../hardware/drivers/index.js';
+import { createHardware, HardwareClient } from '../hardware/index.js';
 import { packageRoot } from '../host/package.js';
 import { createDesk } from '../power/desk.js';
 import { HealthBoard } from '../system/index.js';
@@ -195,6 +198,70 @@ describe('the hotplug policy without a switch', () => {
       cluster.dispose();
       for (const node of NODES) {
         await patchNodeLabels(config, node, { [LABEL_DISPLAY]: null, [LABEL_HDMI]: null });
+      }
+    }
+  });
+});
+
+describe('CEC on a display switch', () => {
+  it("makes the node the TV's active source, with the address from the ConfigMap", async () => {
+    const config = adminConfig();
+    const directory = await mkdtemp(join(tmpdir(), 'kubedesk-cec-switch-'));
+    // Prints what cec-ctl prints for a transmitted message and records its arguments (see cec.test.ts).
+    const program = join(directory, 'cec-ctl');
+    await writeFile(
+      program,
+      `#!/bin/sh\necho "$@" >> ${JSON.stringify(join(directory, 'calls'))}\nprintf '\\nTransmit from Playback Device 1 to all (4 to 15):\\nACTIVE_SOURCE (0x82):\\n\\tSequence: 3 Tx Timestamp: 12.000s\\n'\n`,
+    );
+    await chmod(program, 0o755);
+    await putHardwareMap(
+      config,
+      FOUR_PI_MAP.replace(
+        'pi-2: { hdmi: "2", audio: "2", power: "2" }',
+        'pi-2: { hdmi: "2", audio: "2", power: "2", cec: "2.0.0.0" }',
+      ),
+    );
+    for (const node of NODES) {
+      await patchNodeLabels(config, node, { [LABEL_DISPLAY]: node === 'pi-1' ? 'active' : null });
+    }
+    const desk = await startSimulatedDesk(kubeconfigPath());
+    const health = new HealthBoard();
+    const hardware = createHardware({
+      health,
+      backend: new HardwareClient({ url: desk.simulator.url, token: desk.simulator.token }),
+    });
+    const cluster = createCluster({ health, kubeconfig: { path: kubeconfigPath() }, metrics: false });
+    const withCec = createDesk({
+      health,
+      cluster,
+      hardware,
+      cec: new CecClient({ command: program, device: '/dev/cec0' }),
+    });
+    try {
+      await until(
+        'ready',
+        () => withCec.display.status(),
+        (status) => status.active === 'pi-1' && status.nodes.length === 4,
+      );
+      await until(
+        'hardware online',
+        () => hardware.current().connection,
+        (connection) => connection === 'online',
+      );
+      await withCec.display.switchTo('pi-2');
+      expect((await readFile(join(directory, 'calls'), 'utf8')).trim()).toBe(
+        '-d /dev/cec0 --skip-info --to 0 --active-source phys-addr=2.0.0.0',
+      );
+      expect(desk.simulator.state().hdmi.active).toBe('2');
+    } finally {
+      withCec.dispose();
+      hardware.dispose();
+      cluster.dispose();
+      await desk.stop();
+      await rm(directory, { recursive: true, force: true });
+      await putHardwareMap(config, FOUR_PI_MAP);
+      for (const node of NODES) {
+        await patchNodeLabels(config, node, { [LABEL_DISPLAY]: null });
       }
     }
   });
