@@ -1,5 +1,6 @@
 import { KeyboardPanel } from './components/KeyboardPanel';
 import { PanelArea } from './components/PanelArea';
+import { StopDialog } from './components/RunningApps';
 import { Taskbar } from './components/Taskbar';
 import { useStore } from './store/index';
 
@@ -10,6 +11,7 @@ export function App() {
       <PanelArea />
       {keyboardVisible ? <KeyboardPanel /> : null}
       <Taskbar />
+      <StopDialog />
     </div>
   );
 }

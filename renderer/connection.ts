@@ -122,6 +122,8 @@ export function connect(options: ConnectOptions = {}): void {
   api.hardware.onState((status) => useStore.getState().setHardware(status));
   api.display.onStatus((status) => useStore.getState().setDisplayStatus(status));
   api.power.onNodes((list) => useStore.getState().setPower(list));
+  api.apps.onCatalog((catalog) => useStore.getState().setCatalog(catalog));
+  api.apps.onSessions((sessions) => useStore.getState().setSessions(sessions));
   client.onError((error) => console.warn(`host: ${error.message}`));
   if (window.kubedesk) {
     client.attach(bridgeTransport(window.kubedesk));

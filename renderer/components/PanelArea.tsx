@@ -1,22 +1,9 @@
-import { LayoutGrid, X } from 'lucide-react';
+import { X } from 'lucide-react';
+import { AppsPanel } from './AppsPanel';
 import { useStore } from '../store/index';
 import { ClusterPanel } from './ClusterPanel';
 import { DisplayPanel } from './DisplayPanel';
-
-function AppsPanel() {
-  const hasApps = useStore((state) => state.info?.capabilities.includes('apps') ?? false);
-  return (
-    <section className="panel" aria-label="apps panel">
-      <header>
-        <h2>Apps</h2>
-      </header>
-      <div className="panel-empty">
-        <LayoutGrid size={40} />
-        <p>{hasApps ? 'No apps in the catalog.' : 'This host has no app catalog yet.'}</p>
-      </div>
-    </section>
-  );
-}
+import { ScreenPanel } from './ScreenPanel';
 
 /** The space above the taskbar where its menus open. */
 export function PanelArea() {
@@ -30,7 +17,15 @@ export function PanelArea() {
       <button type="button" className="panel-close" aria-label="close panel" onClick={closePanel}>
         <X size={20} />
       </button>
-      {panel === 'cluster' ? <ClusterPanel /> : panel === 'display' ? <DisplayPanel /> : <AppsPanel />}
+      {panel === 'cluster' ? (
+        <ClusterPanel />
+      ) : panel === 'display' ? (
+        <DisplayPanel />
+      ) : panel === 'screen' ? (
+        <ScreenPanel />
+      ) : (
+        <AppsPanel />
+      )}
     </div>
   );
 }

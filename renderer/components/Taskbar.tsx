@@ -1,7 +1,8 @@
-import { Keyboard, LayoutGrid, Monitor, SquareTerminal } from 'lucide-react';
+import { Keyboard, LayoutGrid, Monitor, MonitorPlay, SquareTerminal } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store/index';
 import { Clock } from './Clock';
+import { RunningApps } from './RunningApps';
 import { ConnectionBadge } from './ConnectionBadge';
 import { heatOf } from './format';
 import { HardwareIndicator } from './HardwareIndicator';
@@ -45,10 +46,13 @@ export function Taskbar() {
   const screenNode = useStore((state) => state.displayStatus?.active ?? null) ?? nodeName;
   const health = useStore(useShallow((state) => state.health));
   const overall = overallState(health);
-  const hasApps = useCapability('apps');
   const hasDisplay = useCapability('display');
   const hasInput = useCapability('input');
   const hasTerminal = useCapability('terminal');
+  // On the display node the screen is right there; elsewhere (a laptop, a phone) it is worth a look.
+  const webHost = useStore((state) => state.info?.host === 'web');
+  const hasScreen = useCapability('screen');
+  const showPreview = webHost && hasScreen;
 
   return (
     <nav className="taskbar" aria-label="taskbar">
@@ -59,9 +63,7 @@ export function Taskbar() {
         active={panel === 'apps'}
         onClick={() => togglePanel('apps')}
       />
-      <div className="running-apps" aria-label="running apps">
-        <span className="running-apps-empty">{hasApps ? 'No apps running' : ''}</span>
-      </div>
+      <RunningApps />
       <div className="tray">
         <ConnectionBadge />
         <HardwareIndicator />
@@ -98,6 +100,14 @@ export function Taskbar() {
           icon={<SquareTerminal size={24} />}
           {...(hasTerminal ? {} : { unavailable: notYet('The terminal') })}
         />
+        {showPreview ? (
+          <TaskbarButton
+            label="Screen preview"
+            icon={<MonitorPlay size={24} />}
+            active={panel === 'screen'}
+            onClick={() => togglePanel('screen')}
+          />
+        ) : null}
         <Clock />
       </div>
     </nav>

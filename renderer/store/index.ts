@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { createAppsSlice, type AppsSlice } from './appsSlice';
 import { createClusterSlice, type ClusterSlice } from './clusterSlice';
 import { createConnectionSlice, type ConnectionSlice } from './connectionSlice';
 import { createDisplaySlice, type DisplaySlice } from './displaySlice';
@@ -14,7 +15,8 @@ export type Store = ConnectionSlice &
   UiSlice &
   HardwareSlice &
   KeyboardSlice &
-  DisplaySlice;
+  DisplaySlice &
+  AppsSlice;
 
 export const useStore = create<Store>()((...args) => ({
   ...createConnectionSlice(...args),
@@ -24,4 +26,5 @@ export const useStore = create<Store>()((...args) => ({
   ...createHardwareSlice(...args),
   ...createKeyboardSlice(...args),
   ...createDisplaySlice(...args),
+  ...createAppsSlice(...args),
 }));

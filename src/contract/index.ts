@@ -4,6 +4,7 @@ import { displaySpec, type DisplayApi } from './display.js';
 import { hardwareSpec, type HardwareApi } from './hardware.js';
 import { inputSpec, pairingSpec, type InputApi, type PairingApi } from './input.js';
 import { powerSpec, type PowerApi } from './power.js';
+import { screenSpec, type ScreenApi } from './screen.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 
@@ -15,6 +16,7 @@ export * from './events.js';
 export * from './input.js';
 export * from './hardware.js';
 export * from './power.js';
+export * from './screen.js';
 export * from './spec.js';
 export * from './system.js';
 
@@ -26,6 +28,7 @@ export interface HostApi {
   system: SystemApi;
   cluster: ClusterApi;
   apps: AppsApi;
+  screen: ScreenApi;
   hardware: HardwareApi;
   display: DisplayApi;
   power: PowerApi;
@@ -40,6 +43,7 @@ export const hostSpec: ContractSpec<HostApi> = {
   system: systemSpec,
   cluster: clusterSpec,
   apps: appsSpec,
+  screen: screenSpec,
   hardware: hardwareSpec,
   display: displaySpec,
   power: powerSpec,

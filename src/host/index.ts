@@ -11,6 +11,7 @@ import {
   type InjectorOptions,
   type InputService,
 } from '../input/index.js';
+import { createScreen } from '../screen/index.js';
 import { createSystem, HealthBoard } from '../system/index.js';
 import { packageVersion } from './package.js';
 
@@ -71,7 +72,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const display = options.display === undefined ? process.env.DISPLAY || null : options.display;
   // Without an X display there is nothing to type into: the shell shows the keyboard disabled.
   const capabilities = Object.keys(hostSpec).filter(
-    (name) => display !== null || (name !== 'input' && name !== 'pairing'),
+    (name) => display !== null || (name !== 'input' && name !== 'pairing' && name !== 'screen'),
   );
   const system = createSystem({
     version: packageVersion(),
@@ -92,6 +93,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     x11Display: display,
     ...(options.log ? { log: options.log } : {}),
   });
+  const screen = createScreen({ display, nodeName, health });
   const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
   const desk = createDesk({ health, cluster, hardware, ...options.desk, ...(options.log ? { log: options.log } : {}) });
   const pairing = new PairingAuthority();
@@ -104,6 +106,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     system,
     cluster: cluster.api,
     apps: apps.api,
+    screen: screen.api,
     hardware: hardware.api,
     display: desk.display,
     power: desk.power,
@@ -137,6 +140,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
       desk.dispose();
       hardware.dispose();
       await apps.dispose();
+      await screen.dispose();
       cluster.dispose();
     },
   };
