@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { kubeRequest, KubeRequestError, loadKubeconfig } from '../cluster/index.js';
 import { hardwareClient } from '../hardware/index.js';
 import { startHardwareSimulator } from '../hardware/simulator.js';
+import { startPowerSimulation } from '../power/simulated-power.js';
 import { createHost, packageRoot, startWebHost } from '../host/index.js';
 import { startCluster, stopCluster } from '../localcluster/index.js';
 import { startDisplayServer } from './display-server.js';
@@ -126,6 +127,11 @@ export async function runDemo(argv: string[]): Promise<number> {
     stops.push(() => simulator.close());
     log(`hardware simulator: ${simulator.url}`);
 
+    // The relays of the simulator switch the simulated Pis: off stops a node's kubelet, on boots it.
+    const hardware = hardwareClient({ url: simulator.url, token });
+    const power = startPowerSimulation({ config, hardware, log });
+    stops.push(async () => power.stop());
+
     let display = values.display ?? null;
     if (display === null) {
       const screen = await startDisplayServer(log);
@@ -139,7 +145,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       nodeName: DEMO_DISPLAY_NODE,
       kubeconfig: { path: cluster.kubeconfig },
       display,
-      hardware: hardwareClient({ url: simulator.url, token }),
+      hardware,
+      desk: { shutdown: (node) => power.shutdown(node) },
       log,
     });
     stops.push(() => host.dispose());
