@@ -17,6 +17,7 @@ import {
   buildAppPod,
   buildSessionSecret,
   LABEL_MANAGED_BY,
+  LAUNCH_TRIGGER_PORT,
   LABEL_POOL,
   LABEL_SESSION,
   newSessionId,
@@ -24,6 +25,7 @@ import {
   type DisplayTarget,
 } from './pod.js';
 import { describeSession, toAppPod, type AppPod } from './sessions.js';
+import { triggerLaunch } from './trigger.js';
 import { WindowTracker, type TrackedWindow } from './windows.js';
 
 export { parseDesktopApp, catalogFrom } from './catalog.js';
@@ -34,6 +36,9 @@ export { WindowTracker } from './windows.js';
 export const HOUSEKEEPING_MS = 5_000;
 /** PulseAudio's TCP port on the display node (module-native-protocol-tcp's default). */
 export const DEFAULT_PULSE_PORT = 4713;
+/** A taken warm pod that is still starting gets this long to begin listening for its launch. */
+export const WARM_TRIGGER_TIMEOUT_MS = 60_000;
+const WARM_TRIGGER_RETRY_MS = 200;
 /** How long to wait for the cluster's kubeconfig before looking again. */
 const CONFIG_WAIT_MS = 1_000;
 
@@ -160,8 +165,9 @@ export function createApps(options: AppsOptions): Apps {
     }
     const wanted = new Set<string>();
     for (const pod of pods.items.values()) {
+      // Warm pods are attached too: their app has not started, so nothing shows until a launch.
       if (
-        pod.session !== null &&
+        (pod.session !== null || pod.warm) &&
         pod.displayMode === 'xpra' &&
         pod.phase === 'Running' &&
         pod.ip !== null &&
@@ -189,13 +195,7 @@ export function createApps(options: AppsOptions): Apps {
     }
     attaching.add(pod.name);
     try {
-      const secret = await kubeRequest<{ data?: { password?: string } }>(requireConfig(), {
-        path: `/api/v1/namespaces/${APPS_NAMESPACE}/secrets/${pod.name}-auth`,
-      });
-      const password = Buffer.from(secret.data?.password ?? '', 'base64').toString('utf8');
-      if (!password) {
-        throw new Error(`secret ${pod.name}-auth has no password`);
-      }
+      const password = await sessionPassword(pod.name);
       // The pod may have gone while the secret was read.
       const current = pods?.items.get(`${APPS_NAMESPACE}/${pod.name}`);
       if (!current || current.deleting || stopping.has(pod.name) || attachments.has(pod.name) || disposed) {
@@ -216,6 +216,39 @@ export function createApps(options: AppsOptions): Apps {
       // Tried again on the next change or housekeeping round.
     } finally {
       attaching.delete(pod.name);
+    }
+  }
+
+  async function sessionPassword(name: string): Promise<string> {
+    const secret = await kubeRequest<{ data?: { password?: string } }>(requireConfig(), {
+      path: `/api/v1/namespaces/${APPS_NAMESPACE}/secrets/${name}-auth`,
+    });
+    const password = Buffer.from(secret.data?.password ?? '', 'base64').toString('utf8');
+    if (!password) {
+      throw new Error(`secret ${name}-auth has no password`);
+    }
+    return password;
+  }
+
+  /**
+   * Tells a taken warm pod to start its app. The pod may still be starting (its waiter not yet
+   * listening), so this tries again for a while.
+   */
+  async function startWarmApp(name: string): Promise<void> {
+    const deadline = Date.now() + WARM_TRIGGER_TIMEOUT_MS;
+    const password = await sessionPassword(name);
+    while (!disposed) {
+      const pod = pods?.items.get(`${APPS_NAMESPACE}/${name}`);
+      if (!pod || pod.deleting) {
+        return;
+      }
+      if (pod.ip && (await triggerLaunch(pod.ip, LAUNCH_TRIGGER_PORT, password))) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`the warm pod ${name} did not take the launch within ${WARM_TRIGGER_TIMEOUT_MS / 1000} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, WARM_TRIGGER_RETRY_MS));
     }
   }
 
@@ -301,6 +334,7 @@ export function createApps(options: AppsOptions): Apps {
             },
           },
         });
+        void startWarmApp(candidate.name).catch((error: unknown) => log((error as Error).message));
         return toAppPod(taken);
       } catch (error) {
         if (!(error instanceof KubeRequestError && error.status === 409)) {

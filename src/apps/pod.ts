@@ -3,6 +3,8 @@ import type { CatalogApp } from '../contract/index.js';
 
 export const APPS_NAMESPACE = 'kubedesk-apps';
 export const XPRA_PORT = 14500;
+/** Where a warm pod waits for the word to start its app (see WARM_WAIT_SCRIPT). */
+export const LAUNCH_TRIGGER_PORT = 14501;
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_APP = 'kubedesk.io/app';
 export const LABEL_SESSION = 'kubedesk.io/session';
@@ -38,6 +40,36 @@ export const LAUNCH_SCRIPT = [
   'fi',
   'unset KUBEDESK_PULSE_COOKIE KUBEDESK_X11_COOKIE',
   'exec "$@"',
+].join('\n');
+
+/**
+ * The first child of a warm pod's xpra server. A warm pod is started and already attached on the
+ * display node, but shows nothing: its app has not run yet. The launch connects here with the
+ * session's password and this script becomes the app (exec, same pid), so the window appears
+ * through the attach that is already up: no pod start and no xpra client start on the way.
+ * Wrong passwords are ignored; the port closes once the app runs.
+ */
+export const WARM_WAIT_SCRIPT = [
+  'import hmac, os, socket, sys',
+  'port, argv = int(sys.argv[1]), sys.argv[2:]',
+  "token = os.environ.pop('KUBEDESK_TRIGGER_TOKEN', '').encode()",
+  'server = socket.socket()',
+  'server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+  "server.bind((os.environ['POD_IP'], port))",
+  'server.listen(4)',
+  'while True:',
+  '    peer, _ = server.accept()',
+  '    peer.settimeout(5)',
+  '    try:',
+  "        line = peer.makefile('rb').readline(4096).strip()",
+  '    except OSError:',
+  '        line = b""',
+  '    if token and hmac.compare_digest(line, token):',
+  "        peer.sendall(b'ok\\n')",
+  '        peer.close()',
+  '        server.close()',
+  '        os.execvp(argv[0], argv)',
+  '    peer.close()',
 ].join('\n');
 
 /**
@@ -118,12 +150,18 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
   let command: string[];
   if (app.displayMode === 'xpra') {
     env.push(secretRef('XPRA_PASSWORD', `${session}-auth`, 'password'));
+    const child = options.warm
+      ? ['python3', '-c', WARM_WAIT_SCRIPT, String(LAUNCH_TRIGGER_PORT), ...app.command]
+      : app.command;
+    if (options.warm) {
+      env.push(secretRef('KUBEDESK_TRIGGER_TOKEN', `${session}-auth`, 'password'));
+    }
     command = [
       'xpra',
       'start',
       `--bind-tcp=$(POD_IP):${XPRA_PORT}`,
       '--tcp-auth=env',
-      `--start-child=${app.command.map(shlexQuote).join(' ')}`,
+      `--start-child=${child.map(shlexQuote).join(' ')}`,
       '--exit-with-children=yes',
       '--daemon=no',
       '--socket-dir=$(KUBEDESK_RUNTIME)/xpra',
