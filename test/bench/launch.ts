@@ -64,12 +64,13 @@ function whenRunning(host: Host, id: () => string | undefined): Promise<number> 
 }
 
 async function launchOnce(host: Host, app: string): Promise<number> {
-  let id: string | undefined;
-  const shown = whenRunning(host, () => id);
+  // Listening before the launch: a warm start can show its window before launch() returns.
+  const launched: { id?: string } = {};
+  const shown = whenRunning(host, () => launched.id);
   const start = performance.now();
-  id = (await host.api.apps.launch(app)).id;
+  launched.id = (await host.api.apps.launch(app)).id;
   const end = await shown;
-  await host.api.apps.stop(id);
+  await host.api.apps.stop(launched.id);
   return end - start;
 }
 
