@@ -49,6 +49,11 @@ export interface StartClusterOptions {
   onProgress?: (line: string) => void;
   /** Binaries to use; built (or found in the cache) when absent. */
   binaries?: ClusterBinaries;
+  /**
+   * Stop the cluster when the process with this pid ends (within a second), however it ends, even
+   * by SIGKILL: what a test run passes with its own pid.
+   */
+  stopWithPid?: number;
 }
 
 /** What `kubedesk-cluster up --json` reports. */
@@ -153,6 +158,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
   }
   if (options.addressBlock !== undefined) {
     args.push('--address-block', String(options.addressBlock));
+  }
+  if (options.stopWithPid !== undefined) {
+    args.push('--stop-with-pid', String(options.stopWithPid));
   }
   if (options.timeoutMs !== undefined) {
     args.push('--timeout', `${Math.ceil(options.timeoutMs / 1000)}s`);

@@ -62,7 +62,15 @@ async function timedStart(binaries: ClusterBinaries, nodes: number, portBase: nu
   const directory = await mkdtemp(join(tmpdir(), `kubedesk-bench-${nodes}-`));
   try {
     const started = performance.now();
-    await startCluster({ binaries, directory, nodes, portBase, addressBlock, timeoutMs: 15 * 60_000 });
+    await startCluster({
+      binaries,
+      directory,
+      nodes,
+      portBase,
+      addressBlock,
+      timeoutMs: 15 * 60_000,
+      stopWithPid: process.pid,
+    });
     const seconds = (performance.now() - started) / 1000;
     const stopStarted = performance.now();
     await stopCluster(directory, { binaries });

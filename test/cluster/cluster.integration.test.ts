@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterStatus, describeBinaries, startCluster, stopCluster } from '../../src/localcluster/index.js';
-import type { LocalClusterInfo } from '../setup/cluster.js';
+import { findFreePortBase, randomAddressBlock, type LocalClusterInfo } from '../setup/cluster.js';
 
 const cluster: LocalClusterInfo = inject('localCluster');
 const namespace = `cluster-test-${randomUUID().slice(0, 8)}`;
@@ -413,14 +413,15 @@ describe('the local cluster', () => {
   it('down stops a second cluster beside this one, leaving no listening port and no process', async () => {
     const binaries = await describeBinaries(binaryFolder());
     const directory = await mkdtemp(join(tmpdir(), 'kubedesk-second-cluster-'));
-    const portBase = cluster.portBase + 10;
+    // Another test run may use ports near ours: take ones that are free now.
+    const portBase = await findFreePortBase();
     try {
       const second = await startCluster({
         binaries,
         directory,
         nodes: 1,
         portBase,
-        addressBlock: cluster.addressBlock + 20,
+        addressBlock: randomAddressBlock(),
       });
       expect(second.server).toBe(`https://127.0.0.1:${portBase}`);
       const secondConfig = new KubeConfig();
@@ -448,6 +449,40 @@ describe('the local cluster', () => {
       // The shared cluster is untouched.
       expect((await kubectl(['get', 'nodes', '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(4);
     } finally {
+      await stopCluster(directory, { binaries }).catch(() => undefined);
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('a cluster started with stopWithPid', () => {
+  it('stops by itself, leaving no port behind, when that process is killed', async () => {
+    const binaries = await describeBinaries(binaryFolder());
+    const directory = await mkdtemp(join(tmpdir(), 'kubedesk-owned-cluster-'));
+    const portBase = await findFreePortBase();
+    const owner = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      await startCluster({
+        binaries,
+        directory,
+        nodes: 1,
+        portBase,
+        addressBlock: randomAddressBlock(),
+        stopWithPid: owner.pid,
+      });
+      owner.kill('SIGKILL');
+      await eventually(
+        'the cluster to stop',
+        async () => {
+          const listening = await Promise.all(Array.from({ length: 7 }, (_, offset) => listenersOn(portBase + offset)));
+          return listening.every((addresses) => addresses.length === 0) ? true : undefined;
+        },
+        30_000,
+      );
+      const status = await clusterStatus(directory, { binaries });
+      expect(status.running).toBe(false);
+    } finally {
+      owner.kill('SIGKILL');
       await stopCluster(directory, { binaries }).catch(() => undefined);
       await rm(directory, { recursive: true, force: true });
     }

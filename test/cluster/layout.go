@@ -26,6 +26,16 @@ type Settings struct {
 	// AddressBlock is the second octet where this cluster's loopback addresses
 	// start; see NodeAddress and PodCIDR.
 	AddressBlock int `json:"addressBlock"`
+	// Owner, when set, is a process whose end stops the cluster (a test run):
+	// the cluster then cannot outlive it, even when it is killed with SIGKILL.
+	Owner *processIdentity `json:"owner,omitempty"`
+}
+
+// processIdentity names one process for its whole life: the start time tells
+// a reused pid apart.
+type processIdentity struct {
+	PID       int    `json:"pid"`
+	StartTime string `json:"startTime"`
 }
 
 const (

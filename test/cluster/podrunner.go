@@ -89,8 +89,9 @@ type podRunner struct {
 	// processes by pod key (namespace/name); an entry stays after its process
 	// ended, so the pod's process is never started twice.
 	processes map[string]*appProcess
-	// prepared: pod UIDs whose Exec and Logs objects exist.
-	prepared map[types.UID]bool
+	// prepared: the UID of the pod at each key whose Exec and Logs objects
+	// exist.
+	prepared map[string]types.UID
 }
 
 type appProcess struct {
@@ -146,7 +147,7 @@ func runPodRunner(arguments []string) int {
 		queue:     workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		launcher:  newLauncher(),
 		processes: map[string]*appProcess{},
-		prepared:  map[types.UID]bool{},
+		prepared:  map[string]types.UID{},
 	}
 	enqueue := func(object any) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(object); err == nil {
@@ -228,6 +229,9 @@ func (runner *podRunner) reconcile(ctx context.Context, key string) error {
 	pod, err := runner.pods.Pods(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
 		runner.stopProcess(key, "")
+		runner.lock.Lock()
+		delete(runner.prepared, key)
+		runner.lock.Unlock()
 		return nil
 	}
 	if err != nil {
@@ -305,8 +309,9 @@ func (runner *podRunner) execEnvironment(pod *corev1.Pod) []any {
 // prepareExecAndLogs creates (or corrects) the pod's KWOK Exec and Logs
 // objects. They are named like the pod, which is how KWOK finds them.
 func (runner *podRunner) prepareExecAndLogs(ctx context.Context, pod *corev1.Pod) error {
+	key := pod.Namespace + "/" + pod.Name
 	runner.lock.Lock()
-	done := runner.prepared[pod.UID]
+	done := runner.prepared[key] == pod.UID
 	runner.lock.Unlock()
 	if done {
 		return nil
@@ -348,7 +353,7 @@ func (runner *podRunner) prepareExecAndLogs(ctx context.Context, pod *corev1.Pod
 		}
 	}
 	runner.lock.Lock()
-	runner.prepared[pod.UID] = true
+	runner.prepared[key] = pod.UID
 	runner.lock.Unlock()
 	return nil
 }
@@ -549,7 +554,6 @@ func (runner *podRunner) stopProcess(key string, uid types.UID) {
 		return
 	}
 	delete(runner.processes, key)
-	delete(runner.prepared, process.uid)
 	runner.lock.Unlock()
 	if process.command == nil {
 		return

@@ -156,3 +156,23 @@ func describeExit(err error) string {
 func signalNotify(signals chan os.Signal) {
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 }
+
+// identify returns pid's identity, or an error when it does not run.
+func identify(pid int) (*processIdentity, error) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil, fmt.Errorf("process %d does not run", pid)
+	}
+	fields := statFields(string(stat))
+	// Field 22 of /proc/PID/stat, the start time, is fields[19] here.
+	if len(fields) < 20 {
+		return nil, fmt.Errorf("cannot read the start time of process %d", pid)
+	}
+	return &processIdentity{PID: pid, StartTime: fields[19]}, nil
+}
+
+// running reports whether the identified process still runs.
+func (identity processIdentity) running() bool {
+	current, err := identify(identity.PID)
+	return err == nil && current.StartTime == identity.StartTime && processAlive(identity.PID)
+}

@@ -54,6 +54,8 @@ const (
 	componentHealthTimeout = 3 * time.Minute
 	// stopGrace is how long a component gets between SIGTERM and SIGKILL.
 	stopGrace = 10 * time.Second
+	// ownerPollInterval: how soon a cluster notices that its owner is gone.
+	ownerPollInterval = time.Second
 )
 
 type supervisor struct {
@@ -138,6 +140,16 @@ func (instance *supervisor) run() int {
 	startErr := make(chan error, 1)
 	go func() { startErr <- instance.startAll(ctx) }()
 
+	ownerGone := make(chan struct{})
+	if owner := instance.settings.Owner; owner != nil {
+		go func() {
+			for owner.running() {
+				time.Sleep(ownerPollInterval)
+			}
+			close(ownerGone)
+		}()
+	}
+
 	for {
 		select {
 		case err := <-startErr:
@@ -159,6 +171,15 @@ func (instance *supervisor) run() int {
 			instance.stopAll()
 			instance.publish(phaseFailed, message+" (everything stopped)")
 			return 1
+		case <-ownerGone:
+			cancel()
+			if startErr != nil {
+				<-startErr
+			}
+			instance.publish(phaseStopping, fmt.Sprintf("the owner process %d ended", instance.settings.Owner.PID))
+			instance.stopAll()
+			instance.publish(phaseStopped, "all components stopped")
+			return 0
 		case received := <-signals:
 			cancel()
 			if startErr != nil {

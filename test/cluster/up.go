@@ -43,8 +43,17 @@ func runUp(arguments []string) int {
 	addressBlock := flags.Int("address-block", defaultAddressBlock, "second octet where the cluster's loopback node and pod addresses start (see docs/local-cluster.md)")
 	timeout := flags.Duration("timeout", 10*time.Minute, "give up (and stop everything) when not ready by then")
 	jsonOutput := flags.Bool("json", false, "print the result as one JSON object on stdout")
+	stopWith := flags.Int("stop-with-pid", 0, "stop the cluster when the process with this pid ends (e.g. a test run)")
 	if err := flags.Parse(arguments); err != nil {
 		return 2
+	}
+	var owner *processIdentity
+	if *stopWith != 0 {
+		identity, err := identify(*stopWith)
+		if err != nil {
+			return fail("up", fmt.Errorf("--stop-with-pid: %w", err))
+		}
+		owner = identity
 	}
 	absolute, err := filepath.Abs(*directory)
 	if err != nil {
@@ -61,6 +70,7 @@ func runUp(arguments []string) int {
 		Nodes:           *nodes,
 		PortBase:        *portBase,
 		AddressBlock:    *addressBlock,
+		Owner:           owner,
 	}
 	if err := settings.Validate(); err != nil {
 		return fail("up", err)
@@ -391,7 +401,8 @@ func stopCluster(paths Paths, report func(string, ...any)) error {
 		return fmt.Errorf("reading %s: %w", paths.State(), err)
 	}
 	pid := state.SupervisorPID
-	if supervisorAlive(state) {
+	wasAlive := supervisorAlive(state)
+	if wasAlive {
 		report("stopping the supervisor (pid %d)", pid)
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 		// The supervisor gives each component stopGrace; six components in
@@ -408,9 +419,17 @@ func stopCluster(paths Paths, report func(string, ...any)) error {
 		report("the supervisor (pid %d) is not running", pid)
 	}
 	// Components die with the supervisor (parent-death signal); shells and
-	// app processes they started are swept by session.
-	if pid > 0 {
+	// app processes they started are swept by session. When the supervisor
+	// was already gone its pid may have been reused by an unrelated session,
+	// so then only processes that name the cluster directory are ended.
+	if pid > 0 && wasAlive {
 		killSession(pid, -1)
+	} else if pid > 0 {
+		for _, member := range sessionMembers(pid) {
+			if strings.Contains(processCommandLine(member), paths.Root()) {
+				_ = syscall.Kill(member, syscall.SIGKILL)
+			}
+		}
 	}
 	for _, component := range state.Components {
 		deadline := time.Now().Add(stopGrace)

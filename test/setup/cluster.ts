@@ -5,8 +5,9 @@
  * and beside another test run. Tests read it with `inject('localCluster')`, and `KUBECONFIG`
  * points at it. Each test file works in its own namespace.
  *
- * The cluster is stopped in the teardown, and, should the run be interrupted, from exit and signal
- * hooks; its logs are copied to test-results/local-cluster-logs first.
+ * The cluster is stopped in the teardown (its logs are copied to test-results/local-cluster-logs
+ * first), from exit and signal hooks should the run be interrupted, and by the cluster itself
+ * when this process ends in a way no hook sees (`--stop-with-pid`).
  */
 import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -54,7 +55,8 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function findFreePortBase(): Promise<number> {
+/** A port base whose 7 ports are free now (tests that start a cluster of their own use it too). */
+export async function findFreePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = PORT_BASE_LOWEST + 10 * Math.floor((Math.random() * (PORT_BASE_HIGHEST - PORT_BASE_LOWEST)) / 10);
     const ports = Array.from({ length: CLUSTER_PORT_COUNT }, (_, offset) => base + offset);
@@ -65,7 +67,8 @@ async function findFreePortBase(): Promise<number> {
   throw new Error(`found no ${CLUSTER_PORT_COUNT} free ports in ${PORT_BASE_LOWEST}-${PORT_BASE_HIGHEST}`);
 }
 
-function randomAddressBlock(): number {
+/** An address block unlikely to be in use by another cluster of this machine. */
+export function randomAddressBlock(): number {
   return ADDRESS_BLOCK_LOWEST + Math.floor(Math.random() * (ADDRESS_BLOCK_HIGHEST - ADDRESS_BLOCK_LOWEST));
 }
 
@@ -97,6 +100,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         nodes: 4,
         portBase,
         addressBlock: randomAddressBlock(),
+        // Even if this run is killed outright, the cluster stops within a second.
+        stopWithPid: process.pid,
         onProgress: log,
       });
       log(`ready in ${cluster.seconds.toFixed(1)} s: ${cluster.server}, kubeconfig ${cluster.kubeconfig}`);
