@@ -87,6 +87,7 @@ export class Attachment {
           PATH: SYSTEM_PATH,
           HOME: this.folder,
           DISPLAY: this.display,
+          ...(process.env.XAUTHORITY ? { XAUTHORITY: process.env.XAUTHORITY } : {}),
           LANG: process.env.LANG ?? 'C.UTF-8',
           // xpra 3.1 drops keys of characters outside the keymap (CJK, emoji) without it.
           XPRA_UNICODE_KEYNAMES: '1',

@@ -16,6 +16,8 @@ import {
   APPS_NAMESPACE,
   buildAppPod,
   buildSessionSecret,
+  DISPLAY_AUDIO_SECRET,
+  DISPLAY_XAUTH_SECRET,
   LABEL_MANAGED_BY,
   LAUNCH_TRIGGER_PORT,
   LABEL_POOL,
@@ -51,6 +53,11 @@ export interface AppsOptions {
   /** The display node's X server (":0"); without one, apps run but nothing attaches. */
   x11Display: string | null;
   pulsePort?: number;
+  /**
+   * What x11-mode and audio apps need to reach this display: the X server's MIT-MAGIC-COOKIE-1
+   * (hex) and PulseAudio's cookie. Published as Secrets in kubedesk-apps for their pods.
+   */
+  displaySecrets?: { x11Cookie?: string; pulseCookie?: Buffer };
   log?: (line: string) => void;
 }
 
@@ -396,6 +403,42 @@ export function createApps(options: AppsOptions): Apps {
     await deletePod(id);
   }
 
+  /** Puts the display's cookies where app pods find them; replaces what a former display left. */
+  async function publishDisplaySecrets(): Promise<void> {
+    const secrets: [string, Record<string, string>][] = [];
+    if (options.displaySecrets?.x11Cookie) {
+      secrets.push([DISPLAY_XAUTH_SECRET, { cookie: options.displaySecrets.x11Cookie }]);
+    }
+    if (options.displaySecrets?.pulseCookie) {
+      secrets.push([DISPLAY_AUDIO_SECRET, { cookie: options.displaySecrets.pulseCookie.toString('base64') }]);
+    }
+    for (const [name, data] of secrets) {
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: APPS_NAMESPACE, labels: { [LABEL_MANAGED_BY]: 'kubedesk' } },
+        type: 'Opaque',
+        stringData: data,
+      };
+      try {
+        await kubeRequest(requireConfig(), {
+          method: 'PUT',
+          path: `/api/v1/namespaces/${APPS_NAMESPACE}/secrets/${name}`,
+          body,
+        });
+      } catch (error) {
+        if (!(error instanceof KubeRequestError && error.status === 404)) {
+          throw error;
+        }
+        await kubeRequest(requireConfig(), {
+          method: 'POST',
+          path: `/api/v1/namespaces/${APPS_NAMESPACE}/secrets`,
+          body,
+        });
+      }
+    }
+  }
+
   function publishCatalog(): void {
     const next = catalogFrom(apps?.items.values() ?? []);
     if (!sameJson(next, catalog)) {
@@ -506,6 +549,9 @@ export function createApps(options: AppsOptions): Apps {
       reportHealth();
     }, HOUSEKEEPING_MS);
     void openDisplay();
+    void publishDisplaySecrets().catch((error: unknown) =>
+      log(`cannot publish the display's cookies for x11 and audio apps: ${(error as Error).message}`),
+    );
     reportHealth();
   }
 

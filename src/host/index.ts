@@ -13,6 +13,7 @@ import {
 } from '../input/index.js';
 import { createScreen } from '../screen/index.js';
 import { createSystem, HealthBoard } from '../system/index.js';
+import { createTerminal, type TerminalOptions } from '../terminal/index.js';
 import { packageVersion } from './package.js';
 
 export { packageRoot, packageVersion } from './package.js';
@@ -33,12 +34,18 @@ export interface HostOptions {
    * and the host does not offer `input`.
    */
   display?: string | null;
+  /** PulseAudio's TCP port on this display node, for audio apps. */
+  pulsePort?: number;
+  /** The display's cookies for x11-mode and audio apps (see AppsOptions). */
+  displaySecrets?: { x11Cookie?: string; pulseCookie?: Buffer };
   /** Where capabilities tell what they did and what went wrong (the CLI's stderr). */
   log?: (line: string) => void;
   /** Injection tuning (tests and benchmarks). */
   injector?: InjectorOptions;
   /** Screen switching and node power: CEC, the clean shutdown, timeouts. */
   desk?: Pick<DeskOptions, 'cec' | 'shutdown' | 'powerTimeouts'>;
+  /** Terminals: where history is kept, how node shells enter the host, keep-alive. */
+  terminal?: Omit<TerminalOptions, 'config' | 'nodeName'>;
 }
 
 /** One peer's own view of the host: the same capabilities, with its own held keys. */
@@ -91,12 +98,15 @@ export async function createHost(options: HostOptions): Promise<Host> {
     health,
     nodeName,
     x11Display: display,
+    ...(options.displaySecrets ? { displaySecrets: options.displaySecrets } : {}),
+    ...(options.pulsePort !== undefined ? { pulsePort: options.pulsePort } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const screen = createScreen({ display, nodeName, health });
   const hardware = createHardware({ health, ...(options.hardware ? { backend: options.hardware } : {}) });
   const desk = createDesk({ health, cluster, hardware, ...options.desk, ...(options.log ? { log: options.log } : {}) });
   const pairing = new PairingAuthority();
+  const terminal = createTerminal({ config: cluster.config, nodeName, ...options.terminal });
   const input =
     display === null
       ? undefined
@@ -112,6 +122,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     power: desk.power,
     input: noInput,
     pairing: pairing.api(),
+    terminal: terminal.api,
   };
   const own = input?.forPeer();
   if (own) {
@@ -121,9 +132,14 @@ export async function createHost(options: HostOptions): Promise<Host> {
   function openPeer(scope: PeerScope = {}): PeerSession {
     const { deviceId } = scope;
     const peer = input?.forPeer(deviceId === undefined ? {} : { onUse: () => pairing.used(deviceId) });
+    // A peer's tabs outlive it for a while, so a reload or a reconnect finds the same shells.
+    const terminalPeer = terminal.forPeer();
     return {
-      api: { ...api, input: peer?.api ?? noInput },
-      dispose: () => peer?.dispose(),
+      api: { ...api, input: peer?.api ?? noInput, terminal: terminalPeer.api },
+      dispose: () => {
+        peer?.dispose();
+        terminalPeer.dispose();
+      },
     };
   }
 
@@ -135,6 +151,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     openPeer,
     async dispose() {
       own?.dispose();
+      await terminal.dispose();
       pairing.dispose();
       await input?.dispose();
       desk.dispose();

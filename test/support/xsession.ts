@@ -8,6 +8,7 @@
  * file exists is skipped.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -165,6 +166,9 @@ export interface XSession {
   display: string;
   /** A folder for logs and files of this session, removed by `stop`. */
   folder: string;
+  /** With `tcp`: the X cookie (hex) and the authority file holding it, for XAUTHORITY. */
+  cookie?: string;
+  authority?: string;
   /** An xterm with keylog.py, focused; `log` may name a FIFO the caller reads. */
   keylogApp(title: string, log?: string): Promise<KeylogApp>;
   /** The same app on an xpra server on another display, its window forwarded onto this one. */
@@ -173,21 +177,40 @@ export interface XSession {
 }
 
 /** Xvfb (1280×720) with openbox on the next free display of the range (:70–:79 by default). */
-export async function startXSession(range: DisplayRange = KEYBOARD_DISPLAYS): Promise<XSession> {
+export async function startXSession(
+  range: DisplayRange = KEYBOARD_DISPLAYS,
+  options: { tcp?: boolean } = {},
+): Promise<XSession> {
   const number = nextDisplay(range);
   const display = `:${number}`;
   const folder = await mkdtemp(join(tmpdir(), 'kubedesk-x-'));
   const processes: Started[] = [];
   const displays = [number];
 
-  const xvfb = start('Xvfb', [display, '-screen', '0', '1280x720x24', '-nolisten', 'tcp', '-noreset']);
+  // With `tcp`, the screen also takes X clients over TCP (port 6000 + display, as x11-mode apps
+  // reach the display node), guarded by a MIT-MAGIC-COOKIE-1 that every client must show.
+  let cookie: string | undefined;
+  let authority: string | undefined;
+  if (options.tcp) {
+    cookie = randomBytes(16).toString('hex');
+    authority = join(folder, 'Xauthority');
+    await run('xauth', ['-f', authority, 'add', display, 'MIT-MAGIC-COOKIE-1', cookie]);
+  }
+  const xvfb = start('Xvfb', [
+    display,
+    '-screen',
+    '0',
+    '1280x720x24',
+    '-noreset',
+    ...(authority ? ['-listen', 'tcp', '-auth', authority] : ['-nolisten', 'tcp']),
+  ]);
   processes.push(xvfb);
   await waitFor(
     `Xvfb on ${display} (${xvfb.output()})`,
     () => existsSync(`/tmp/.X11-unix/X${number}`),
     X_START_TIMEOUT_MS,
   );
-  processes.push(start('openbox', [], { DISPLAY: display }));
+  processes.push(start('openbox', [], { DISPLAY: display, ...(authority ? { XAUTHORITY: authority } : {}) }));
 
   function keylog(log: string, title: string, activateOn: string): KeylogApp {
     return {
@@ -226,6 +249,7 @@ export async function startXSession(range: DisplayRange = KEYBOARD_DISPLAYS): Pr
   return {
     display,
     folder,
+    ...(cookie && authority ? { cookie, authority } : {}),
     async keylogApp(title, given) {
       const log = given ?? join(folder, `${title}.log`);
       const xterm = await xtermApp(display, title, log, given === undefined);
