@@ -15,6 +15,7 @@ import { catalogFrom, DESKTOP_APPS_PATH, parseDesktopApp, type CatalogEntry } fr
 import {
   APPS_NAMESPACE,
   buildAppPod,
+  buildHomeClaim,
   buildSessionSecret,
   DISPLAY_AUDIO_SECRET,
   DISPLAY_XAUTH_SECRET,
@@ -298,6 +299,9 @@ export function createApps(options: AppsOptions): Apps {
   async function createSessionPod(entry: CatalogApp, warm: boolean): Promise<AppPod> {
     const kube = requireConfig();
     const session = newSessionId(entry.id);
+    if (entry.persistentHome) {
+      await ensureHomeClaim(entry.id);
+    }
     const pod = buildAppPod({ app: entry, session, warm, display: await displayTarget() });
     const created = await kubeRequest<KubeObject>(kube, {
       method: 'POST',
@@ -318,6 +322,21 @@ export function createApps(options: AppsOptions): Apps {
       throw error;
     }
     return toAppPod(created);
+  }
+
+  /** Makes the app's home claim on its first launch; later launches find it and keep its files. */
+  async function ensureHomeClaim(app: string): Promise<void> {
+    try {
+      await kubeRequest(requireConfig(), {
+        method: 'POST',
+        path: `/api/v1/namespaces/${APPS_NAMESPACE}/persistentvolumeclaims`,
+        body: buildHomeClaim(app),
+      });
+    } catch (error) {
+      if (!(error instanceof KubeRequestError && error.status === 409)) {
+        throw error;
+      }
+    }
   }
 
   /** Takes a warm pod of the app from the pool, if one is there; a pod another launch took is skipped. */

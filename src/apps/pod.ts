@@ -12,6 +12,30 @@ export const LABEL_SESSION = 'kubedesk.io/session';
 export const LABEL_POOL = 'kubedesk.io/pool';
 export const ANNOTATION_DISPLAY_MODE = 'kubedesk.io/display-mode';
 export const ANNOTATION_DISPLAY_NAME = 'kubedesk.io/display-name';
+/** Where a persistent home is mounted in the app's container. */
+export const HOME_PATH = '/home/kubedesk';
+/** Size asked for a new persistent home: enough for browser profiles and editor settings. */
+export const HOME_SIZE = '1Gi';
+
+/** The claim of an app's persistent home: one per app, shared by its sessions in turn. */
+export function homeClaimName(app: string): string {
+  return `kubedesk-home-${app}`.slice(0, 253);
+}
+
+/** The PersistentVolumeClaim of an app's home, made on its first launch (the default StorageClass provides it). */
+export function buildHomeClaim(app: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: homeClaimName(app),
+      namespace: APPS_NAMESPACE,
+      labels: { [LABEL_MANAGED_BY]: 'kubedesk', [LABEL_APP]: app },
+    },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: HOME_SIZE } } },
+  };
+}
+
 /** The Secrets the display node publishes for x11 and audio apps (see display-secrets.ts). */
 export const DISPLAY_XAUTH_SECRET = 'kubedesk-display-x11';
 export const DISPLAY_AUDIO_SECRET = 'kubedesk-display-audio';
@@ -145,6 +169,7 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
     fieldRef('POD_NAME', 'metadata.name'),
     // The session's own folder: sockets and cookies of two sessions on one node never meet.
     { name: 'KUBEDESK_RUNTIME', value: '/tmp/kubedesk-$(POD_NAME)' },
+    ...(app.persistentHome ? [{ name: 'HOME', value: HOME_PATH }] : []),
     ...app.env.map((variable) => ({ name: variable.name, value: variable.value })),
   ];
   let command: string[];
@@ -232,10 +257,16 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
           ...(app.displayMode === 'xpra' ? { ports: [{ name: 'xpra', containerPort: XPRA_PORT }] } : {}),
           ...(app.resources ? { resources: app.resources } : {}),
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          volumeMounts: [
+            { name: 'tmp', mountPath: '/tmp' },
+            ...(app.persistentHome ? [{ name: 'home', mountPath: HOME_PATH }] : []),
+          ],
         },
       ],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
+      volumes: [
+        { name: 'tmp', emptyDir: {} },
+        ...(app.persistentHome ? [{ name: 'home', persistentVolumeClaim: { claimName: homeClaimName(app.id) } }] : []),
+      ],
     },
   };
 }
