@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { KeyboardWindow } from './components/KeyboardPanel';
 import { PhoneKeyboard } from './components/PhoneKeyboard';
+import { TerminalWindow } from './components/TerminalPanel';
 import { connect } from './connection';
+import { useStore } from './store/index';
 import './styles.css';
 
 /**
@@ -15,6 +17,11 @@ if (window.location.pathname.endsWith('/keyboard/')) {
   window.history.replaceState(null, '', window.location.pathname.slice(0, -1) + window.location.hash);
 }
 const phone = window.location.pathname.endsWith('/keyboard');
+// `?inspect` lends the store to benchmarks and tests that measure when an update arrives in it;
+// it reads what the page already shows and adds no way in.
+if (new URLSearchParams(window.location.search).has('inspect')) {
+  (window as unknown as { kubedeskStore: typeof useStore }).kubedeskStore = useStore;
+}
 if (!phone) {
   connect();
 }
@@ -22,5 +29,14 @@ const root = document.getElementById('root');
 if (!root) {
   throw new Error('index.html has no #root element');
 }
-const page = phone ? <PhoneKeyboard /> : window.location.hash === '#keyboard' ? <KeyboardWindow /> : <App />;
+const route = window.location.hash;
+const page = phone ? (
+  <PhoneKeyboard />
+) : route === '#keyboard' ? (
+  <KeyboardWindow />
+) : route === '#terminal' ? (
+  <TerminalWindow />
+) : (
+  <App />
+);
 createRoot(root).render(<StrictMode>{page}</StrictMode>);

@@ -4,6 +4,7 @@ import { useStore } from '../store/index';
 import { ClusterPanel } from './ClusterPanel';
 import { DisplayPanel } from './DisplayPanel';
 import { ScreenPanel } from './ScreenPanel';
+import { TerminalPanel } from './TerminalPanel';
 
 /** The space above the taskbar where its menus open. */
 export function PanelArea() {
@@ -23,6 +24,8 @@ export function PanelArea() {
         <DisplayPanel />
       ) : panel === 'screen' ? (
         <ScreenPanel />
+      ) : panel === 'terminal' ? (
+        <TerminalPanel />
       ) : (
         <AppsPanel />
       )}

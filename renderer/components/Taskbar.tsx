@@ -98,6 +98,8 @@ export function Taskbar() {
         <TaskbarButton
           label="Terminal"
           icon={<SquareTerminal size={24} />}
+          active={panel === 'terminal'}
+          onClick={() => togglePanel('terminal')}
           {...(hasTerminal ? {} : { unavailable: notYet('The terminal') })}
         />
         {showPreview ? (

@@ -6,6 +6,7 @@ import { createDisplaySlice, type DisplaySlice } from './displaySlice';
 import { createHardwareSlice, type HardwareSlice } from './hardwareSlice';
 import { createKeyboardSlice, type KeyboardSlice } from './keyboardSlice';
 import { createSystemSlice, type SystemSlice } from './systemSlice';
+import { createTerminalSlice, type TerminalSlice } from './terminalSlice';
 import { createUiSlice, type UiSlice } from './uiSlice';
 
 /** One store of slices; components select primitives or use `useShallow` for objects. */
@@ -16,7 +17,8 @@ export type Store = ConnectionSlice &
   HardwareSlice &
   KeyboardSlice &
   DisplaySlice &
-  AppsSlice;
+  AppsSlice &
+  TerminalSlice;
 
 export const useStore = create<Store>()((...args) => ({
   ...createConnectionSlice(...args),
@@ -27,4 +29,5 @@ export const useStore = create<Store>()((...args) => ({
   ...createKeyboardSlice(...args),
   ...createDisplaySlice(...args),
   ...createAppsSlice(...args),
+  ...createTerminalSlice(...args),
 }));

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 
 /** The panel above the taskbar; one at a time, like a desktop panel's menus. */
-export type PanelName = 'apps' | 'cluster' | 'display' | 'screen' | null;
+export type PanelName = 'apps' | 'cluster' | 'display' | 'screen' | 'terminal' | null;
 
 export interface UiSlice {
   panel: PanelName;

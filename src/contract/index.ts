@@ -7,6 +7,7 @@ import { powerSpec, type PowerApi } from './power.js';
 import { screenSpec, type ScreenApi } from './screen.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
+import { terminalSpec, type TerminalApi } from './terminal.js';
 
 export * from './apps.js';
 export * from './cluster.js';
@@ -19,6 +20,7 @@ export * from './power.js';
 export * from './screen.js';
 export * from './spec.js';
 export * from './system.js';
+export * from './terminal.js';
 
 /**
  * Everything the shell can ask of its host. Each member is one capability; later capabilities
@@ -34,6 +36,7 @@ export interface HostApi {
   power: PowerApi;
   input: InputApi;
   pairing: PairingApi;
+  terminal: TerminalApi;
 }
 
 export type ContractSpec<Api> = { [K in keyof Api]: CapabilitySpec<Api[K]> };
@@ -49,6 +52,7 @@ export const hostSpec: ContractSpec<HostApi> = {
   power: powerSpec,
   input: inputSpec,
   pairing: pairingSpec,
+  terminal: terminalSpec,
 };
 
 export type CapabilityName = keyof HostApi & string;
