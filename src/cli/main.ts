@@ -1,6 +1,7 @@
 import { runAgent } from './agent.js';
 import { runClusterCommand } from './cluster.js';
 import { runHardwareSim } from './hardware-sim.js';
+import { runKps } from './kps.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
 
@@ -16,6 +17,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     run: runHardwareSim,
   },
   cluster: { summary: 'the local Kubernetes cluster of simulated Pis: up, down, status', run: runClusterCommand },
+  kps: { summary: 'host processes of every node, with a NODE column (--watch, --kill NODE:PID)', run: runKps },
 };
 
 export function usage(): string {

@@ -148,4 +148,29 @@ describe('the cluster-aware terminal in the shell, on the local cluster', () => 
     await waitForText(page, new RegExp(`reverse-i-search.*echo marked-${marker}`));
     await page.keyboard.press('Control+C');
   });
+
+  it('kubedesk kps lists host processes of all four Pis with their NODE', async () => {
+    // The dist build (npm run build) is what `kubedesk` runs.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(packageRoot(), 'bin', 'kubedesk.js'),
+        'kps',
+        '--no-enter',
+        '--sort',
+        'node',
+        '--kubeconfig',
+        kubeconfigPath(),
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    const [header, ...rows] = stdout.trim().split('\n');
+    expect(header).toMatch(/^NODE\s+PID\s+USER\s+%CPU/);
+    const nodes = new Set(rows.map((row) => row.split(/\s+/)[0]));
+    expect([...nodes].sort()).toEqual(['pi-1', 'pi-2', 'pi-3', 'pi-4']);
+    // Each node's own `ps` is among its rows: the NODE column names the node that answered.
+    for (const node of nodes) {
+      expect(rows.some((row) => row.startsWith(`${node} `) && / ps -e -ww /.test(row))).toBe(true);
+    }
+  });
 });
