@@ -71,7 +71,9 @@ async function main(): Promise<void> {
               metadata: { name: `pod-${index}`, labels: { app: `app-${index % 50}`, 'kubedesk.io/app': 'v0' } },
               spec: {
                 nodeName: `pi-${(index % NODES) + 1}`,
-                containers: [{ name: 'main', image: 'registry.local/app:1.0', resources: { requests: { cpu: '10m' } } }],
+                containers: [
+                  { name: 'main', image: 'registry.local/app:1.0', resources: { requests: { cpu: '10m' } } },
+                ],
               },
             },
           });
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
     cleanups.push(async () => {
       server.kill('SIGTERM');
     });
-    await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('serving') && resolve()));
+    await new Promise<void>((resolve) =>
+      server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('serving') && resolve()),
+    );
     const socket = new WebSocket(`ws://127.0.0.1:${port}/rpc`);
     await new Promise((resolve) => socket.once('open', resolve));
     const client = createRpcClient<HostApi>();
@@ -144,8 +148,9 @@ async function main(): Promise<void> {
     await page.locator('[data-node="pi-1"]').click();
     await page.waitForFunction(
       (count) => {
-        const store = (window as unknown as { kubedeskStore: { getState(): { nodeNames: string[]; podKeys: string[] } } })
-          .kubedeskStore;
+        const store = (
+          window as unknown as { kubedeskStore: { getState(): { nodeNames: string[]; podKeys: string[] } } }
+        ).kubedeskStore;
         return store.getState().nodeNames.length === count && store.getState().podKeys.length > 0;
       },
       NODES,
@@ -153,8 +158,10 @@ async function main(): Promise<void> {
     );
     await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks.length = 0));
 
-    const podsOnPi1 = await page.evaluate(() =>
-      (window as unknown as { kubedeskStore: { getState(): { podKeys: string[] } } }).kubedeskStore.getState().podKeys,
+    const podsOnPi1 = await page.evaluate(
+      () =>
+        (window as unknown as { kubedeskStore: { getState(): { podKeys: string[] } } }).kubedeskStore.getState()
+          .podKeys,
     );
     const latencies: number[] = [];
     for (let change = 1; change <= LABEL_CHANGES; change++) {
