@@ -5,18 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSession } from '../contract/index.js';
 import { createHost, type Host } from '../host/index.js';
 import { kubeRequest } from '../cluster/index.js';
-import { adminConfig, kubeconfigPath, localCluster } from '../../test/support/kube.js';
+import { adminConfig, kubeconfigPath, kubectl } from '../../test/support/kube.js';
 import { startXSession, xdotool, type XSession } from '../../test/support/xsession.js';
 
 const run = promisify(execFile);
 
 /** The app tests' own X displays. */
 const APP_DISPLAYS = { first: 80, last: 89 };
-
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(localCluster().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
-  return stdout;
-}
 
 async function windowsNamed(display: string, name: string): Promise<string[]> {
   const found = await xdotool(display, ['search', '--onlyvisible', '--name', name]).catch(() => '');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { XPRA_ATTACH_OPTIONS } from './xpra.js';
 
 /** A dropped attach is tried again quickly, then less often, never giving up while the session lives. */
 export const ATTACH_FIRST_RETRY_MS = 300;
@@ -71,14 +72,7 @@ export class Attachment {
         `--password-file=${join(this.folder, 'password')}`,
         // The app's own window titles, without xpra's " on host" suffix.
         '--title=@title@',
-        '--mdns=no',
-        '--speaker=off',
-        '--microphone=off',
-        '--notifications=no',
-        '--tray=no',
-        '--opengl=no',
-        '--webcam=no',
-        '--mmap=no',
+        ...XPRA_ATTACH_OPTIONS,
         '--printing=no',
         '--file-transfer=no',
       ],

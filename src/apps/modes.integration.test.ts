@@ -12,17 +12,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeRequest, type KubeNode } from '../cluster/index.js';
 import { createHost, type Host } from '../host/index.js';
-import { adminConfig, kubeconfigPath, localCluster } from '../../test/support/kube.js';
+import { adminConfig, kubeconfigPath, kubectl } from '../../test/support/kube.js';
 import { track } from '../../test/support/processes.js';
 import { startXSession, xdotool, type XSession } from '../../test/support/xsession.js';
 
 const run = promisify(execFile);
 const SCREENS = { first: 80, last: 89 };
-
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(localCluster().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
-  return stdout;
-}
 
 async function desktopApp(name: string, spec: Record<string, unknown>): Promise<void> {
   await kubeRequest(adminConfig(), {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CatalogApp } from '../contract/index.js';
+import { XPRA_SERVER_OPTIONS } from './xpra.js';
 
 export const APPS_NAMESPACE = 'kubedesk-apps';
 export const XPRA_PORT = 14500;
@@ -187,25 +188,9 @@ export function buildAppPod(options: AppPodOptions): Record<string, unknown> {
       `--bind-tcp=$(POD_IP):${XPRA_PORT}`,
       '--tcp-auth=env',
       `--start-child=${child.map(shlexQuote).join(' ')}`,
-      '--exit-with-children=yes',
-      '--daemon=no',
-      '--socket-dir=$(KUBEDESK_RUNTIME)/xpra',
-      '--socket-dirs=$(KUBEDESK_RUNTIME)/xpra',
-      '--mdns=no',
-      '--dbus-control=no',
-      '--dbus-proxy=no',
-      '--pulseaudio=no',
-      '--notifications=no',
-      '--webcam=no',
-      '--printing=no',
-      '--file-transfer=no',
-      '--systemd-run=no',
-      '--dbus-launch=',
-      '--html=off',
-      '--speaker=off',
-      '--microphone=off',
-      '--opengl=no',
-      `--xvfb=Xvfb +extension Composite -screen 0 1920x1080x24+32 -nolisten tcp -noreset -auth $XAUTHORITY`,
+      `--socket-dir=$(KUBEDESK_RUNTIME)/xpra`,
+      `--socket-dirs=$(KUBEDESK_RUNTIME)/xpra`,
+      ...XPRA_SERVER_OPTIONS,
     ];
   } else {
     env.push({ name: 'DISPLAY', value: `${display.address}:${display.displayNumber}` });

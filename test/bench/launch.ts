@@ -18,6 +18,7 @@ import type { AppSession } from '../../src/contract/index.js';
 import { createHost, type Host } from '../../src/host/index.js';
 import { ensureClusterBinaries, startCluster, stopCluster } from '../../src/localcluster/index.js';
 import { WindowTracker } from '../../src/apps/index.js';
+import { XPRA_ATTACH_OPTIONS, XPRA_SERVER_OPTIONS } from '../../src/apps/xpra.js';
 import { findFreePortBase } from '../support/ports.js';
 import { freePort, track } from '../support/processes.js';
 import { startXSession } from '../support/xsession.js';
@@ -92,25 +93,9 @@ async function manualOnce(display: string, tracker: WindowTracker, folder: strin
       `--bind-tcp=127.0.0.1:${port}`,
       `--tcp-auth=file:filename=${password}`,
       `--start-child=xterm -T ${title}`,
-      '--exit-with-children=yes',
-      '--daemon=no',
       `--socket-dir=${folder}`,
       `--socket-dirs=${folder}`,
-      '--mdns=no',
-      '--dbus-control=no',
-      '--dbus-proxy=no',
-      '--pulseaudio=no',
-      '--notifications=no',
-      '--webcam=no',
-      '--printing=no',
-      '--file-transfer=no',
-      '--systemd-run=no',
-      '--dbus-launch=',
-      '--html=off',
-      '--speaker=off',
-      '--microphone=off',
-      '--opengl=no',
-      '--xvfb=Xvfb +extension Composite -screen 0 1920x1080x24+32 -nolisten tcp -noreset -auth $XAUTHORITY',
+      ...XPRA_SERVER_OPTIONS,
     ],
     { env, stdio: 'ignore' },
   );
@@ -124,19 +109,7 @@ async function manualOnce(display: string, tracker: WindowTracker, folder: strin
   while (!attached) {
     const attach = spawn(
       'xpra',
-      [
-        'attach',
-        `tcp://127.0.0.1:${port}/`,
-        `--password-file=${password}`,
-        '--mdns=no',
-        '--speaker=off',
-        '--microphone=off',
-        '--notifications=no',
-        '--tray=no',
-        '--opengl=no',
-        '--webcam=no',
-        '--mmap=no',
-      ],
+      ['attach', `tcp://127.0.0.1:${port}/`, `--password-file=${password}`, ...XPRA_ATTACH_OPTIONS],
       { env: { ...env, DISPLAY: display }, stdio: 'ignore' },
     );
     track(attach);

@@ -2,25 +2,17 @@
  * The apps flow as a person sees it: in Chromium against the web host, on the run's local
  * cluster, with an Xvfb screen as the display node's HDMI screen.
  */
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeRequest } from '../../src/cluster/index.js';
 import { createHost, packageRoot, startWebHost, type Host, type WebHost } from '../../src/host/index.js';
 import { launchChromium, type LaunchedBrowser } from '../support/browser.js';
-import { adminConfig, kubeconfigPath, localCluster } from '../support/kube.js';
+import { adminConfig, kubeconfigPath, kubectl } from '../support/kube.js';
 import { startXSession, xdotool, type XSession } from '../support/xsession.js';
 
-const run = promisify(execFile);
 const SCREENS = { first: 80, last: 89 };
-
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(localCluster().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
-  return stdout;
-}
 
 async function windowIds(display: string, name: string): Promise<string[]> {
   const found = await xdotool(display, ['search', '--onlyvisible', '--name', name]).catch(() => '');

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, inject } from 'vitest';
 import { kubeRequest, loadKubeconfig } from '../../src/cluster/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -27,4 +29,12 @@ export async function testNamespace(prefix: string): Promise<string> {
     await kubeRequest(adminConfig(), { method: 'DELETE', path: `/api/v1/namespaces/${name}` }).catch(() => undefined);
   });
   return name;
+}
+
+const run = promisify(execFile);
+
+/** The cluster's own kubectl against the run's cluster; resolves with its standard output. */
+export async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run(localCluster().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
+  return stdout;
 }

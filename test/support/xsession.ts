@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { XPRA_ATTACH_OPTIONS, XPRA_SERVER_OPTIONS } from '../../src/apps/xpra.js';
 import { freePort, track } from './processes.js';
 
 const run = promisify(execFile);
@@ -281,40 +282,14 @@ export async function startXSession(
           `--bind-tcp=127.0.0.1:${port}`,
           `--tcp-auth=file:filename=${passwordFile}`,
           `--start-child=env LANG=C.UTF-8 LC_ALL=C.UTF-8 xterm -T ${title} -e ${PYTHON} ${KEYLOG_SCRIPT} ${log}`,
-          '--exit-with-children=yes',
-          '--daemon=no',
-          '--mdns=no',
-          '--pulseaudio=no',
-          '--notifications=no',
-          '--webcam=no',
-          '--printing=no',
-          '--file-transfer=no',
-          '--systemd-run=no',
-          '--dbus-launch=',
-          '--html=off',
-          '--speaker=off',
-          '--microphone=off',
-          '--opengl=no',
-          '--xvfb=Xvfb +extension Composite -screen 0 1920x1080x24+32 -nolisten tcp -noreset -auth $XAUTHORITY',
+          ...XPRA_SERVER_OPTIONS,
         ],
         { XDG_CONFIG_DIRS: `${folder}:/etc/xdg` },
       );
       processes.push(server);
       const client = start(
         'xpra',
-        [
-          'attach',
-          `tcp://127.0.0.1:${port}/`,
-          `--password-file=${passwordFile}`,
-          '--mdns=no',
-          '--speaker=off',
-          '--microphone=off',
-          '--notifications=no',
-          '--tray=no',
-          '--opengl=no',
-          '--webcam=no',
-          '--mmap=no',
-        ],
+        ['attach', `tcp://127.0.0.1:${port}/`, `--password-file=${passwordFile}`, ...XPRA_ATTACH_OPTIONS],
         // xpra 3.1's client drops keys whose keysym has no name but U+XXXX (CJK) without this.
         { DISPLAY: display, XPRA_UNICODE_KEYNAMES: '1' },
       );
