@@ -91,6 +91,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     await kubectl('apply', '-f', join(root, 'deploy', 'crds', 'desktopapp.yaml'));
     await kubectl('wait', '--for=condition=Established', 'crd/desktopapps.kubedesk.io', '--timeout=60s');
     await kubectl('apply', '-k', join(root, 'deploy', 'apps'));
+    // The node agents' node shells: what terminal tabs on the other Pis exec into.
+    await kubectl('apply', '-f', join(root, 'deploy', 'agent.yaml'));
     const config = loadKubeconfig({ path: cluster.kubeconfig }).config;
     const hardwareConfigMap = {
       metadata: { name: 'kubedesk-hardware', namespace: 'kubedesk-system' },
@@ -147,6 +149,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       display,
       hardware,
       desk: { shutdown: (node) => power.shutdown(node) },
+      // The simulated Pis' exec already runs on the "host": there is no Pi PID 1 to nsenter into.
+      terminal: { enterHost: [] },
       log,
     });
     stops.push(() => host.dispose());

@@ -16,7 +16,9 @@ Serves the Kubedesk shell over HTTP and WebSocket.
   --hardware-token-file FILE   its token; also KUBEDESK_HARDWARE_TOKEN
   --hardware-drivers FILE      gear without the API: HDMI-CEC, a serial matrix, Tasmota or Shelly plugs
   --cec DEVICE        make a node the TV's active source on a display switch (nodes' cec: in kubedesk-hardware)
-  --display DISPLAY   the X display the keyboard types into (default DISPLAY; none: no keyboard)`;
+  --display DISPLAY   the X display the keyboard types into (default DISPLAY; none: no keyboard)
+  --node-shell-direct run terminals in the node shell container itself, without nsenter into the
+                      host (the local cluster's simulated Pis, which have no host PID 1 to enter)`;
 
 export const DEFAULT_PORT = 7420;
 
@@ -72,6 +74,7 @@ export async function runServe(argv: string[]): Promise<number> {
       'hardware-drivers': { type: 'string' },
       cec: { type: 'string' },
       display: { type: 'string' },
+      'node-shell-direct': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,6 +96,7 @@ export async function runServe(argv: string[]): Promise<number> {
     display,
     ...(hardware ? { hardware } : {}),
     ...(cec ? { desk: { cec } } : {}),
+    ...(values['node-shell-direct'] ? { terminal: { enterHost: [] } } : {}),
   });
   const web = await startWebHost({
     api: host.api,
