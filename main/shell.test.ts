@@ -358,3 +358,47 @@ describe('lifecycle', () => {
     expect(app.quitCalls).toBe(1);
   });
 });
+
+describe('the shell capability', () => {
+  it('shows the keyboard window from the taskbar page without taking focus, and hides it again', async () => {
+    const { taskbar, keyboard } = await start();
+    const info = await request(taskbar.webContents, infoCall);
+    expect((info.value as { capabilities: string[] }).capabilities).toContain('shell');
+
+    const shown = await request(taskbar.webContents, {
+      type: 'call',
+      id: 2,
+      capability: 'shell',
+      method: 'setKeyboardVisible',
+      args: [true],
+    });
+    expect(shown).toMatchObject({ id: 2, ok: true });
+    expect(keyboard.isVisible()).toBe(true);
+    expect(keyboard.focusedOnShow).toBe(false);
+
+    await request(taskbar.webContents, {
+      type: 'call',
+      id: 3,
+      capability: 'shell',
+      method: 'setKeyboardVisible',
+      args: [false],
+    });
+    expect(keyboard.isVisible()).toBe(false);
+    const refused = await request(taskbar.webContents, {
+      type: 'call',
+      id: 4,
+      capability: 'shell',
+      method: 'setKeyboardVisible',
+      args: ['yes'],
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad-arguments' } });
+  });
+
+  it('opens a terminal window on request', async () => {
+    const { taskbar } = await start();
+    const before = BrowserWindow.getAllWindows().length;
+    await request(taskbar.webContents, { type: 'call', id: 5, capability: 'shell', method: 'openTerminal', args: [] });
+    const windows = BrowserWindow.getAllWindows();
+    expect(windows.length).toBe(before + 1);
+  });
+});

@@ -5,7 +5,8 @@ import { createHost, packageRoot } from '../src/host/index.js';
 import { serveRpc } from '../src/rpc/index.js';
 import { ipcTransport } from './ipc.js';
 import { lockDownContents, lockDownSession } from './security.js';
-import { createKeyboardWindow, createTaskbarWindow, type Pages } from './windows.js';
+import { createKeyboardWindow, createTaskbarWindow, createTerminalWindow, type Pages } from './windows.js';
+import type { ShellApi } from '../src/contract/index.js';
 
 export interface Shell {
   taskbar: BrowserWindow;
@@ -22,7 +23,38 @@ export async function startShell(root = packageRoot()): Promise<Shell> {
   lockDownSession(session.defaultSession);
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
 
-  const host = await createHost({ host: 'electron' });
+  // The windows the shell capability moves; made below, once the host can serve their pages.
+  const own: { keyboard?: BrowserWindow } = {};
+  const keyboardListeners = new Set<(visible: boolean) => void>();
+  function announceKeyboard(): void {
+    const visible = own.keyboard?.isVisible() ?? false;
+    for (const listener of [...keyboardListeners]) {
+      listener(visible);
+    }
+  }
+  const shell: ShellApi = {
+    async setKeyboardVisible(visible) {
+      if (!own.keyboard || own.keyboard.isDestroyed()) {
+        return;
+      }
+      // showInactive: the keyboard appears without taking the focus from the app being typed into.
+      if (visible) {
+        own.keyboard.showInactive();
+      } else {
+        own.keyboard.hide();
+      }
+      announceKeyboard();
+    },
+    onKeyboardVisible(listener) {
+      keyboardListeners.add(listener);
+      queueMicrotask(() => keyboardListeners.has(listener) && listener(own.keyboard?.isVisible() ?? false));
+      return { dispose: () => keyboardListeners.delete(listener) };
+    },
+    async openTerminal() {
+      createTerminalWindow(pages);
+    },
+  };
+  const host = await createHost({ host: 'electron', shell });
 
   /**
    * Serves the contract to each page a window loads. A reload starts a new page with a new
@@ -55,6 +87,7 @@ export async function startShell(root = packageRoot()): Promise<Shell> {
   };
   const taskbar = createTaskbarWindow(pages);
   const keyboard = createKeyboardWindow(pages);
+  own.keyboard = keyboard;
 
   // Apps keep running in their pods when the shell goes: quitting only detaches.
   app.on('window-all-closed', () => app.quit());

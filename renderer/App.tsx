@@ -6,10 +6,12 @@ import { useStore } from './store/index';
 
 export function App() {
   const keyboardVisible = useStore((state) => state.keyboardVisible);
+  // In Electron the keyboard is a window of its own (main/windows.ts); the panel is the web host's.
+  const ownWindows = useStore((state) => state.info?.capabilities.includes('shell') ?? false);
   return (
     <div className="shell">
       <PanelArea />
-      {keyboardVisible ? <KeyboardPanel /> : null}
+      {keyboardVisible && !ownWindows ? <KeyboardPanel /> : null}
       <Taskbar />
       <StopDialog />
     </div>

@@ -123,6 +123,7 @@ export function connect(options: ConnectOptions = {}): void {
   api.display.onStatus((status) => useStore.getState().setDisplayStatus(status));
   api.power.onNodes((list) => useStore.getState().setPower(list));
   api.apps.onCatalog((catalog) => useStore.getState().setCatalog(catalog));
+  api.shell.onKeyboardVisible((visible) => useStore.getState().setKeyboardVisible(visible));
   api.apps.onSessions((sessions) => useStore.getState().setSessions(sessions));
   client.onError((error) => console.warn(`host: ${error.message}`));
   if (window.kubedesk) {

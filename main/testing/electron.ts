@@ -203,7 +203,16 @@ export class BrowserWindow extends EventEmitter {
 
   show(): void {
     this.visible = true;
+    this.focusedOnShow = true;
   }
+
+  /** Shows without focusing, as Electron's `showInactive`; `focusedOnShow` records which one ran. */
+  showInactive(): void {
+    this.visible = true;
+    this.focusedOnShow = false;
+  }
+
+  focusedOnShow = false;
 
   hide(): void {
     this.visible = false;

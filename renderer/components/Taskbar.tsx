@@ -1,5 +1,6 @@
 import { Keyboard, LayoutGrid, Monitor, MonitorPlay, SquareTerminal } from 'lucide-react';
 import { useShallow } from 'zustand/react/shallow';
+import { api } from '../connection';
 import { useStore } from '../store/index';
 import { Clock } from './Clock';
 import { RunningApps } from './RunningApps';
@@ -49,6 +50,8 @@ export function Taskbar() {
   const hasDisplay = useCapability('display');
   const hasInput = useCapability('input');
   const hasTerminal = useCapability('terminal');
+  // Electron moves real windows for the keyboard and terminals; the web host shows panels.
+  const ownWindows = useCapability('shell');
   // On the display node the screen is right there; elsewhere (a laptop, a phone) it is worth a look.
   const webHost = useStore((state) => state.info?.host === 'web');
   const hasScreen = useCapability('screen');
@@ -92,14 +95,14 @@ export function Taskbar() {
           label="On-screen keyboard"
           icon={<Keyboard size={24} />}
           active={keyboardVisible}
-          onClick={toggleKeyboard}
+          onClick={() => (ownWindows ? void api.shell.setKeyboardVisible(!keyboardVisible) : toggleKeyboard())}
           {...(hasInput ? {} : { unavailable: notYet('The on-screen keyboard') })}
         />
         <TaskbarButton
           label="Terminal"
           icon={<SquareTerminal size={24} />}
           active={panel === 'terminal'}
-          onClick={() => togglePanel('terminal')}
+          onClick={() => (ownWindows ? void api.shell.openTerminal() : togglePanel('terminal'))}
           {...(hasTerminal ? {} : { unavailable: notYet('The terminal') })}
         />
         {showPreview ? (

@@ -10,6 +10,8 @@ export interface UiSlice {
   togglePanel(panel: Exclude<PanelName, null>): void;
   closePanel(): void;
   toggleKeyboard(): void;
+  /** The Electron keyboard window's state, as its main process reports it. */
+  setKeyboardVisible(visible: boolean): void;
 }
 
 export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) => ({
@@ -18,4 +20,5 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   togglePanel: (panel) => set({ panel: get().panel === panel ? null : panel }),
   closePanel: () => set({ panel: null }),
   toggleKeyboard: () => set({ keyboardVisible: !get().keyboardVisible }),
+  setKeyboardVisible: (keyboardVisible) => set({ keyboardVisible }),
 });

@@ -5,6 +5,7 @@ import { hardwareSpec, type HardwareApi } from './hardware.js';
 import { inputSpec, pairingSpec, type InputApi, type PairingApi } from './input.js';
 import { powerSpec, type PowerApi } from './power.js';
 import { screenSpec, type ScreenApi } from './screen.js';
+import { shellSpec, type ShellApi } from './shell.js';
 import type { CapabilitySpec } from './spec.js';
 import { systemSpec, type SystemApi } from './system.js';
 import { terminalSpec, type TerminalApi } from './terminal.js';
@@ -18,6 +19,7 @@ export * from './input.js';
 export * from './hardware.js';
 export * from './power.js';
 export * from './screen.js';
+export * from './shell.js';
 export * from './spec.js';
 export * from './system.js';
 export * from './terminal.js';
@@ -31,6 +33,7 @@ export interface HostApi {
   cluster: ClusterApi;
   apps: AppsApi;
   screen: ScreenApi;
+  shell: ShellApi;
   hardware: HardwareApi;
   display: DisplayApi;
   power: PowerApi;
@@ -47,6 +50,7 @@ export const hostSpec: ContractSpec<HostApi> = {
   cluster: clusterSpec,
   apps: appsSpec,
   screen: screenSpec,
+  shell: shellSpec,
   hardware: hardwareSpec,
   display: displaySpec,
   power: powerSpec,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { hostSpec, type HostApi, type SystemInfo } from '../contract/index.js';
+import { hostSpec, KubedeskError, type HostApi, type ShellApi, type SystemInfo } from '../contract/index.js';
 import { createApps } from '../apps/index.js';
 import { createCluster, type ClusterOptions } from '../cluster/index.js';
 import { createHardware, type HardwareBackend } from '../hardware/index.js';
@@ -19,7 +19,20 @@ import { packageVersion } from './package.js';
 export { packageRoot, packageVersion } from './package.js';
 export { startWebHost, type WebHost, type WebHostOptions } from './web.js';
 
+/** The web host's `shell`: it has no windows of its own, so every call says so. */
+function noShell(): ShellApi {
+  const unavailable = () =>
+    Promise.reject(new KubedeskError('unavailable', 'only the Electron shell has windows of its own', 'Unavailable'));
+  return {
+    setKeyboardVisible: unavailable,
+    openTerminal: unavailable,
+    onKeyboardVisible: () => ({ dispose() {} }),
+  };
+}
+
 export interface HostOptions {
+  /** The Electron shell's windows (main/), absent in the web host. */
+  shell?: ShellApi;
   host: SystemInfo['host'];
   /** The Kubernetes node this host runs on; the DaemonSet passes it as KUBEDESK_NODE_NAME. */
   nodeName?: string;
@@ -78,8 +91,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const nodeName = options.nodeName ?? process.env.KUBEDESK_NODE_NAME ?? hostname();
   const display = options.display === undefined ? process.env.DISPLAY || null : options.display;
   // Without an X display there is nothing to type into: the shell shows the keyboard disabled.
+  // The shell capability exists only where a main process has windows to move (Electron).
   const capabilities = Object.keys(hostSpec).filter(
-    (name) => display !== null || (name !== 'input' && name !== 'pairing' && name !== 'screen'),
+    (name) =>
+      (display !== null || (name !== 'input' && name !== 'pairing' && name !== 'screen')) &&
+      (name !== 'shell' || options.shell !== undefined),
   );
   const system = createSystem({
     version: packageVersion(),
@@ -123,6 +139,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     input: noInput,
     pairing: pairing.api(),
     terminal: terminal.api,
+    shell: options.shell ?? noShell(),
   };
   const own = input?.forPeer();
   if (own) {
