@@ -111,6 +111,8 @@ describe('the cluster-aware terminal in the shell, on the local cluster', () => 
     await page.keyboard.press('ArrowUp');
     await waitForText(page, new RegExp(`@pi-3:.*[$#] echo marked-${marker}\\s*$`, 'm'));
     await page.keyboard.press('Control+C');
+    // Wait for bash's fresh prompt: a Ctrl-R sent before readline is back is only echoed as ^R.
+    await waitForText(page, /\^C\s*\n[^\n]*@pi-3:[^\n]*[$#]/);
     // Ctrl-R finds it too.
     await page.keyboard.press('Control+R');
     await page.keyboard.type(`marked-${marker}`);
