@@ -69,7 +69,9 @@ export class HistoryStore {
 
   private track(write: Promise<void>): void {
     this.writes.add(write);
-    void write.finally(() => this.writes.delete(write));
+    // A failed write (full disk, read-only state folder) must not end the host as an unhandled
+    // rejection: the commands stay in memory, and the next command's save tries again.
+    void write.catch(() => undefined).finally(() => this.writes.delete(write));
   }
 
   private async save(tab: string): Promise<void> {

@@ -37,6 +37,10 @@ export class OscTracker {
     for (;;) {
       const start = input.indexOf('\x1b]', from);
       if (start < 0) {
+        // A chunk may end between the ESC and the "]" of a report: keep the ESC for the next one.
+        if (input.endsWith('\x1b') && input.length - 1 >= from) {
+          this.carry = '\x1b';
+        }
         break;
       }
       const bell = input.indexOf('\x07', start);
