@@ -74,9 +74,7 @@ function ownWarnings(log: string): string[] {
     .filter((line) => /^(desk|http|w5x00|kubedesk-controller)[\w.-]*:\d+:\d+: (warning|error)/.test(line));
 }
 
-/** Compiling a sketch takes a few seconds alone and much longer on 2 busy cores: it is no timing check. */
-const BUILD_TIMEOUT_MS = 120_000;
-
+// Compiling a sketch takes a few seconds alone and much longer on 2 busy cores: no timing check.
 describe('the reference firmware', { timeout: BUILD_TIMEOUT_MS }, () => {
   it('builds for an Uno with a GPIO-driven switch, without warnings, and fits with room for the stack', async () => {
     const limits = await boardLimits('uno');
