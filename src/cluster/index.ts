@@ -43,6 +43,11 @@ export interface Cluster {
 
 type NodeBase = ReturnType<typeof summarizeNode>;
 
+/** "1 pod", "2 pods". */
+function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 /**
  * The `cluster` capability: one nodes informer and one pods informer for the whole host, shared
  * by every subscriber; node summaries joined with pod counts, metrics and the agent's readings.
@@ -88,7 +93,9 @@ export function createCluster(options: ClusterOptions): Cluster {
           : status.state === 'connecting'
             ? 'starting'
             : 'degraded',
-      status.state === 'live' ? `live: ${nodes?.items.size ?? 0} nodes, ${pods?.items.size ?? 0} pods` : status.message,
+      status.state === 'live'
+        ? `live: ${count(nodes?.items.size ?? 0, 'node')}, ${count(pods?.items.size ?? 0, 'pod')}`
+        : status.message,
     );
     for (const listener of [...statusListeners]) {
       listener({ ...status });
