@@ -14,7 +14,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'preload/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'main/**/*.test.ts',
+            'renderer/**/*.test.{ts,tsx}',
+            'preload/**/*.test.ts',
+            'test/fuzz/**/*.test.ts',
+          ],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
           environment: 'node',
         },

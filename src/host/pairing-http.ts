@@ -39,7 +39,10 @@ function readBody(request: IncomingMessage): Promise<string> {
       size += chunk.length;
       if (size > MAX_PAIR_BODY_BYTES) {
         reject(new PairingError(400, `body: more than ${MAX_PAIR_BODY_BYTES} bytes`));
-        request.destroy();
+        // Stop keeping the body but leave the socket alone: destroying it here cut the 400 off
+        // before the phone saw it. The answer closes the connection, dropping the rest.
+        request.removeAllListeners('data');
+        request.resume();
         return;
       }
       chunks.push(chunk);
@@ -75,16 +78,21 @@ export async function handlePairingRequest(
   deviceToken: string | undefined,
   headers: Record<string, string>,
 ): Promise<boolean> {
+  // An answer sent before the body is read (or with the body only half read) closes the
+  // connection: the unread rest must not be taken for the next request on it, and a reused
+  // connection the server then drops would fail the phone's next request.
+  const refuse = (status: number, message: string) =>
+    sendError(response, status, message, request.complete ? headers : { ...headers, Connection: 'close' });
   if (pathname === DEVICE_PATH) {
     if (request.method !== 'GET') {
-      sendError(response, 405, 'use GET', headers);
+      refuse(405, 'use GET');
       return true;
     }
     const device = pairing.authenticate(deviceToken);
     if (device) {
       sendJson(response, 200, device, headers);
     } else {
-      sendError(response, 401, 'this browser is not paired: type the code shown on the display', headers);
+      refuse(401, 'this browser is not paired: type the code shown on the display');
     }
     return true;
   }
@@ -92,16 +100,16 @@ export async function handlePairingRequest(
     return false;
   }
   if (request.method !== 'POST') {
-    sendError(response, 405, 'use POST', headers);
+    refuse(405, 'use POST');
     return true;
   }
   if (!sameOrigin(request)) {
-    sendError(response, 403, 'pairing is only accepted from this host’s own page', headers);
+    refuse(403, 'pairing is only accepted from this host’s own page');
     return true;
   }
   // JSON only: a cross-site form cannot send it without a preflight, which is never answered.
   if (!/^application\/json\b/.test(request.headers['content-type'] ?? '')) {
-    sendError(response, 415, 'send the pairing request as application/json', headers);
+    refuse(415, 'send the pairing request as application/json');
     return true;
   }
   try {
@@ -120,9 +128,9 @@ export async function handlePairingRequest(
     });
   } catch (error) {
     if (error instanceof PairingError) {
-      sendError(response, error.status, error.message, headers);
+      refuse(error.status, error.message);
     } else {
-      sendError(response, 400, (error as Error).message, headers);
+      refuse(400, (error as Error).message);
     }
   }
   return true;
