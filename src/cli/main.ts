@@ -1,4 +1,5 @@
 import { runAgent } from './agent.js';
+import { runApps } from './apps.js';
 import { runClusterCommand } from './cluster.js';
 import { runHardwareSim } from './hardware-sim.js';
 import { runKps } from './kps.js';
@@ -10,6 +11,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; run: Command }> = {
   serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
+  apps: { summary: 'apps import FILE.desktop: a freedesktop entry as a DesktopApp', run: runApps },
   demo: { summary: 'the embedded default: local cluster and web host (npm start)', run: runDemo },
   agent: { summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)', run: runAgent },
   'hardware-sim': {

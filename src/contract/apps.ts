@@ -24,7 +24,8 @@ export const desktopAppSpecSchema = z.strictObject({
     .string()
     .max(64 * 1024)
     .regex(
-      /^(data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/=]+|[a-z0-9-]+)$/,
+      // Freedesktop icon names ("utilities-terminal", "mini.xterm", "org.gnome.Maps") or an image.
+      /^(data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/=]+|[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/,
       'must be an icon name or a PNG/SVG data URL',
     )
     .optional(),
