@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +64,42 @@ describe('electron-builder.yml', () => {
       const folder = file.split('/').slice(0, 2).join('/');
       expect(included, file).toContain(`${folder}/**/*`);
     }
+  });
+
+  it('installs the X session, its script and the systemd user unit from the .deb', async () => {
+    const config = await loadConfig();
+    const mappings = Object.fromEntries(
+      (config.deb?.fpm ?? []).map((pair) => {
+        const [source, destination] = pair.split('=');
+        return [destination, source];
+      }),
+    );
+    expect(mappings).toEqual({
+      '/usr/share/xsessions/kubedesk.desktop': 'assets/xsession/kubedesk.desktop',
+      '/usr/lib/kubedesk/kubedesk-session': 'assets/xsession/kubedesk-session',
+      '/usr/lib/systemd/user/kubedesk-shell.service': 'assets/systemd/kubedesk-shell.service',
+    });
+    // The display manager runs what the session entry names: it must be where the .deb puts the script.
+    const session = readFileSync(`${root}/assets/xsession/kubedesk.desktop`, 'utf8');
+    expect(session).toMatch(/^Exec=\/usr\/lib\/kubedesk\/kubedesk-session$/m);
+    expect(session).toMatch(/^Type=Application$/m);
+    // fpm keeps the mode: a script without the execute bit is a session that never starts.
+    expect(statSync(`${root}/assets/xsession/kubedesk-session`).mode & 0o111).toBe(0o111);
+    const unit = readFileSync(`${root}/assets/systemd/kubedesk-shell.service`, 'utf8');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/kubedesk$/m);
+    expect(unit).toMatch(/^WantedBy=graphical-session\.target$/m);
+  });
+
+  it('names only files that exist: icon, fpm sources, AppImage resources', async () => {
+    const config = await loadConfig();
+    const named = [
+      String(config.linux?.icon),
+      ...(config.deb?.fpm ?? []).map((pair) => pair.split('=')[0] ?? ''),
+      ...((config.linux?.extraResources ?? []) as { from: string }[]).map((entry) => entry.from),
+    ];
+    expect(named).toContain('assets/xsession');
+    expect(named).toContain('assets/systemd');
+    const missing = named.filter((path) => !existsSync(`${root}/${path}`));
+    expect(missing).toEqual([]);
   });
 });
