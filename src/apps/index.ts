@@ -59,6 +59,10 @@ export interface AppsOptions {
    * (hex) and PulseAudio's cookie. Published as Secrets in kubedesk-apps for their pods.
    */
   displaySecrets?: { x11Cookie?: string; pulseCookie?: Buffer };
+  /** How long an idle timeout's "minute" is: 60 s, shorter in tests. */
+  idleMinuteMs?: number;
+  /** How often pools and idle sessions are looked at (HOUSEKEEPING_MS). */
+  housekeepingMs?: number;
   log?: (line: string) => void;
 }
 
@@ -407,7 +411,7 @@ export function createApps(options: AppsOptions): Apps {
     for (const session of sessions) {
       const timeout = app(session.app)?.idleTimeoutMinutes ?? 0;
       const used = lastUsed.get(session.id) ?? now;
-      if (timeout > 0 && session.phase === 'running' && now - used > timeout * 60_000) {
+      if (timeout > 0 && session.phase === 'running' && now - used > timeout * (options.idleMinuteMs ?? 60_000)) {
         log(`stopping ${session.id}: unused for ${timeout} minutes`);
         void stopSession(session.id).catch(() => undefined);
       }
@@ -566,7 +570,7 @@ export function createApps(options: AppsOptions): Apps {
       stopIdle();
       update();
       reportHealth();
-    }, HOUSEKEEPING_MS);
+    }, options.housekeepingMs ?? HOUSEKEEPING_MS);
     void openDisplay();
     void publishDisplaySecrets().catch((error: unknown) =>
       log(`cannot publish the display's cookies for x11 and audio apps: ${(error as Error).message}`),

@@ -47,6 +47,8 @@ export interface HostOptions {
    * and the host does not offer `input`.
    */
   display?: string | null;
+  /** Timing of warm pools and idle stops (tests shorten them). */
+  apps?: { idleMinuteMs?: number; housekeepingMs?: number };
   /** PulseAudio's TCP port on this display node, for audio apps. */
   pulsePort?: number;
   /** The display's cookies for x11-mode and audio apps (see AppsOptions). */
@@ -116,6 +118,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     x11Display: display,
     ...(options.displaySecrets ? { displaySecrets: options.displaySecrets } : {}),
     ...(options.pulsePort !== undefined ? { pulsePort: options.pulsePort } : {}),
+    ...options.apps,
     ...(options.log ? { log: options.log } : {}),
   });
   const screen = createScreen({ display, nodeName, health });
