@@ -38,6 +38,17 @@ export default defineConfig({
         },
       },
       {
+        // Kill-and-restart loops: long, so run by `npm run test:reliability` (part of `npm test`).
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.reliability.test.ts'],
+          globalSetup: [here('test/setup/cluster.ts')],
+          testTimeout: 900_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],

@@ -186,6 +186,25 @@ export async function stopCluster(
   }
 }
 
+/**
+ * Stops the API server of the cluster in `directory`, keeps it down for `downForMs`, starts it
+ * again, and resolves once it is healthy: what reliability tests put clients through.
+ */
+export async function restartApiServer(
+  directory: string,
+  options: { downForMs?: number; binaries?: ClusterBinaries } = {},
+): Promise<void> {
+  const binaries = options.binaries ?? (await ensureClusterBinaries());
+  const result = await run(
+    binaries.clusterBinary,
+    ['restart-apiserver', '--dir', directory, '--down-for', `${options.downForMs ?? 0}ms`],
+    {},
+  );
+  if (result.code !== 0) {
+    throw new Error(`kubedesk-cluster restart-apiserver failed (exit ${result.code}):\n${tail(result.stderr)}`);
+  }
+}
+
 /** What runs in `directory`, component by component. */
 export async function clusterStatus(
   directory: string = defaultClusterDirectory(),

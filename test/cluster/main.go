@@ -15,6 +15,8 @@ Cluster commands:
   up          generate a PKI, start a local cluster and wait until it is Ready
   down        stop a cluster started by up
   status      show what runs (exit 1 when nothing runs)
+  restart-apiserver [--dir DIR] [--down-for 10s]
+              stop the API server, wait, start it again (reliability tests)
 
 Components (also chosen by argv[0], e.g. through a symlink named kubectl):
   etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl
@@ -59,6 +61,8 @@ func dispatch() int {
 		return runDown(arguments)
 	case "status":
 		return runStatus(arguments)
+	case "restart-apiserver":
+		return runRestartAPIServer(arguments)
 	case "supervise":
 		return runSupervise(arguments)
 	case "podrunner":

@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -32,6 +33,10 @@ type State struct {
 	UpdatedAt     string `json:"updatedAt"`
 	// Components in start order.
 	Components []ComponentState `json:"components"`
+	// Restarts counts API server restarts done on request (restart.go);
+	// RestartsDone is the sequence number of the last one.
+	Restarts     int   `json:"restarts"`
+	RestartsDone int64 `json:"restartsDone"`
 }
 
 type ComponentState struct {
@@ -78,11 +83,15 @@ type runningComponent struct {
 	command *exec.Cmd
 	done    chan struct{}
 	err     error
+	// expectedExit marks a component stopped on purpose (an API server restart).
+	expectedExit atomic.Bool
 }
 
 type componentExit struct {
 	name string
 	err  error
+	// expected: stopped on purpose, not a failure.
+	expected bool
 }
 
 func runSupervise(arguments []string) int {
@@ -136,6 +145,9 @@ func (instance *supervisor) run() int {
 	defer cancel()
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	restarts := make(chan os.Signal, 1)
+	signal.Notify(restarts, syscall.SIGUSR1)
+	restartDone := make(chan error, 1)
 
 	startErr := make(chan error, 1)
 	go func() { startErr <- instance.startAll(ctx) }()
@@ -161,7 +173,25 @@ func (instance *supervisor) run() int {
 			}
 			instance.publish(phaseRunning, "all components healthy")
 			startErr = nil
+		case <-restarts:
+			if startErr != nil {
+				log.Printf("restart asked before the cluster was up: ignored")
+				continue
+			}
+			go func() { restartDone <- instance.restartAPIServer(ctx) }()
+		case err := <-restartDone:
+			if err != nil {
+				message := "restarting the API server failed: " + err.Error()
+				cancel()
+				instance.publish(phaseFailed, message)
+				instance.stopAll()
+				instance.publish(phaseFailed, message+" (everything stopped)")
+				return 1
+			}
 		case exit := <-instance.exits:
+			if exit.expected {
+				continue
+			}
 			message := fmt.Sprintf("%s stopped unexpectedly (%s); see %s", exit.name, describeExit(exit.err), instance.paths.Log(exit.name))
 			cancel()
 			if startErr != nil {
@@ -232,20 +262,33 @@ func (instance *supervisor) start(spec componentSpec) error {
 	}
 	component := &runningComponent{spec: spec, command: command, done: make(chan struct{})}
 	instance.lock.Lock()
-	instance.running = append(instance.running, component)
-	instance.state.Components = append(instance.state.Components, ComponentState{
+	entry := ComponentState{
 		Name: spec.name,
 		PID:  command.Process.Pid,
 		Port: spec.port,
 		URL:  spec.healthURL,
 		Log:  instance.paths.Log(spec.name),
-	})
+	}
+	replaced := false
+	// A restarted component takes its old place: in start order, listed once.
+	for index, old := range instance.running {
+		if old.spec.name == spec.name {
+			instance.running[index] = component
+			instance.state.Components[index] = entry
+			replaced = true
+			break
+		}
+	}
+	if !replaced {
+		instance.running = append(instance.running, component)
+		instance.state.Components = append(instance.state.Components, entry)
+	}
 	instance.lock.Unlock()
 	instance.publish(phaseStarting, fmt.Sprintf("%s started (pid %d)", spec.name, command.Process.Pid))
 	go func() {
 		component.err = command.Wait()
 		close(component.done)
-		instance.exits <- componentExit{name: spec.name, err: component.err}
+		instance.exits <- componentExit{name: spec.name, err: component.err, expected: component.expectedExit.Load()}
 	}()
 	return nil
 }
