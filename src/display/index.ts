@@ -297,7 +297,43 @@ export function createDisplay(options: DisplayOptions): Display {
     }
   });
   const mapSubscription = options.map.onChange(() => publish());
-  const hardwareSubscription = options.hardware.api.onState(() => publish());
+  /**
+   * The hardware follows the label. A controller that went away mid-switch may have set the
+   * HDMI input but not the audio one, and the rollback could not reach it: when it is back,
+   * both are put on the inputs of the node that holds the screen, so the desk is never left
+   * half on one node and half on another.
+   */
+  let wasOnline = options.hardware.current().connection === 'online';
+  async function reconcileHardware(): Promise<void> {
+    const holder = activeNode();
+    const entry = holder ? options.map.current.nodes.get(holder) : undefined;
+    const state = options.hardware.current().state;
+    if (!holder || !entry || !state || switching) {
+      return;
+    }
+    const fixes: string[] = [];
+    if (entry.hdmi && state.hdmi.active !== entry.hdmi && state.hdmi.inputs.includes(entry.hdmi)) {
+      await options.hardware.api.setHdmi(entry.hdmi);
+      fixes.push(`HDMI ${state.hdmi.active ?? 'none'} → ${entry.hdmi}`);
+    }
+    if (entry.audio && state.audio.active !== entry.audio) {
+      await options.hardware.api.setAudio({ active: entry.audio });
+      fixes.push(`audio ${state.audio.active ?? 'none'} → ${entry.audio}`);
+    }
+    if (fixes.length > 0) {
+      log(`display: the controller is back; put it on ${holder}'s inputs again (${fixes.join(', ')})`);
+    }
+  }
+  const hardwareSubscription = options.hardware.api.onState((hardware) => {
+    const online = hardware.connection === 'online';
+    if (online && !wasOnline) {
+      void reconcileHardware().catch((error: unknown) =>
+        log(`display: cannot put the controller right: ${(error as Error).message}`),
+      );
+    }
+    wasOnline = online;
+    publish();
+  });
   publish();
 
   const api: DisplayApi = {
