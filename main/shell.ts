@@ -1,6 +1,8 @@
 import { app, ipcMain, session, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { hostSpec } from '../src/contract/index.js';
+import { displaySecretsFromSession } from '../src/apps/index.js';
+import { hardwareFromSettings } from '../src/hardware/index.js';
 import { createHost, packageRoot } from '../src/host/index.js';
 import { serveRpc } from '../src/rpc/index.js';
 import { ipcTransport } from './ipc.js';
@@ -54,7 +56,17 @@ export async function startShell(root = packageRoot()): Promise<Shell> {
       createTerminalWindow(pages);
     },
   };
-  const host = await createHost({ host: 'electron', shell });
+  // The shell runs in the display node's X session: its DISPLAY, its cookies, and the hardware
+  // controller named by KUBEDESK_HARDWARE_URL and KUBEDESK_HARDWARE_TOKEN (see docs/install.md).
+  const display = process.env.DISPLAY || null;
+  const hardware = await hardwareFromSettings({});
+  const host = await createHost({
+    host: 'electron',
+    shell,
+    display,
+    ...(display ? { displaySecrets: await displaySecretsFromSession(display) } : {}),
+    ...(hardware ? { hardware } : {}),
+  });
 
   /**
    * Serves the contract to each page a window loads. A reload starts a new page with a new

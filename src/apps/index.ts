@@ -34,6 +34,7 @@ import { WindowTracker, type TrackedWindow } from './windows.js';
 export { parseDesktopApp, catalogFrom } from './catalog.js';
 export { buildAppPod, LAUNCH_SCRIPT, shlexQuote, APPS_NAMESPACE } from './pod.js';
 export { WindowTracker } from './windows.js';
+export { displaySecretsFromSession } from './display-secrets.js';
 
 /** How often warm pools and idle sessions are looked at; both are slow things. */
 export const HOUSEKEEPING_MS = 5_000;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hardwareFromSettings } from '../hardware/config.js';
+import { displaySecretsFromSession } from '../apps/index.js';
+import { hardwareFromSettings } from '../hardware/index.js';
 import { CecClient } from '../hardware/drivers/index.js';
 import { createHost, packageRoot, startWebHost } from '../host/index.js';
 
@@ -94,6 +95,8 @@ export async function runServe(argv: string[]): Promise<number> {
   const host = await createHost({
     host: 'web',
     display,
+    // What x11-mode and audio apps need to reach this display, from the X session's cookies.
+    ...(display ? { displaySecrets: await displaySecretsFromSession(display) } : {}),
     ...(hardware ? { hardware } : {}),
     ...(cec ? { desk: { cec } } : {}),
     ...(values['node-shell-direct'] ? { terminal: { enterHost: [] } } : {}),

@@ -12,6 +12,7 @@ import { HardwareClient, type HardwareClientOptions } from './client.js';
 
 export type { HardwareBackend, Watch, WatchHandlers } from './backend.js';
 export { HardwareClient, type HardwareClientOptions } from './client.js';
+export { hardwareFromSettings, type HardwareSettings } from './config.js';
 export {
   startHardwareSimulator,
   type HardwareSimulator,
