@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { XPRA_ATTACH_OPTIONS } from './xpra.js';
 
@@ -9,6 +10,9 @@ export const ATTACH_FIRST_RETRY_MS = 300;
 export const ATTACH_MAX_RETRY_MS = 10_000;
 /** An attach that lived this long was a working connection: the next drop starts the backoff over. */
 export const ATTACH_STABLE_MS = 15_000;
+/** How often the xpra server's port is tried before the first attach, and for how long at most. */
+export const LISTEN_PROBE_INTERVAL_MS = 50;
+export const LISTEN_PROBE_TIMEOUT_MS = 60_000;
 /** How long `xpra attach` may take to leave after SIGTERM before it is killed. */
 export const ATTACH_STOP_GRACE_MS = 2_000;
 
@@ -17,6 +21,22 @@ export const ATTACH_STOP_GRACE_MS = 2_000;
  * breaks it, so attach processes get the system's PATH.
  */
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Whether something accepts TCP connections at address:port now. */
+function probe(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 export interface AttachTarget {
   session: string;
@@ -52,7 +72,22 @@ export class Attachment {
     // xpra reads the password from a file; without a trailing newline, as the env
     // authenticator on the server compares it byte for byte.
     writeFileSync(join(this.folder, 'password'), target.password, { mode: 0o600 });
-    this.start();
+    void this.whenListening().then(() => this.start());
+  }
+
+  /**
+   * Waits until the pod's xpra server takes connections. Starting `xpra attach` costs most of a
+   * second of Python imports, and one that finds nobody listening exits and starts again: a
+   * cheap TCP probe first makes the first attach the one that works.
+   */
+  private async whenListening(): Promise<void> {
+    const deadline = Date.now() + LISTEN_PROBE_TIMEOUT_MS;
+    while (!this.stopped && Date.now() < deadline) {
+      if (await probe(this.target.address, this.target.port)) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LISTEN_PROBE_INTERVAL_MS));
+    }
   }
 
   get pid(): number | null {
