@@ -9,6 +9,25 @@ import type { ShellProcess } from './shell.js';
 /** Reconnect backoff after a broken stream: 250 ms doubling to 5 s, ±20 % jitter. */
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
+/**
+ * Ctrl-C during a flood: the output written before the interrupt fills the TCP buffers between
+ * the node and the host (megabytes per hop), and drawing it all first kept the prompt away for
+ * seconds. So it is read at full speed and dropped until the shell's next prompt (its OSC 7);
+ * a program that ignores the interrupt, or a shell without the integration, gets its output
+ * drawn again after this long.
+ */
+const INTERRUPT_SKIP_MAX_MS = 3_000;
+/** The last line of dropped output is kept (up to this) and shown then: it is likely a prompt. */
+const SKIPPED_LINE_MAX_CHARS = 4096;
+/**
+ * A Ctrl-C counts as "during a flood" when the output was held back by flow control this
+ * recently: at the moment of the key the pipe may just have resumed, with little pending.
+ */
+const FLOOD_RECENT_MS = 500;
+const INTERRUPT = '\x03';
+const PROMPT_REPORT = '\x1b]7;';
+/** In place of what was dropped; SGR reset, as the dropped part may have left colours set. */
+const SKIPPED_NOTICE = '\x1b[0m^C [output skipped]\r\n';
 
 export interface SessionContext {
   history: HistoryStore;
@@ -33,7 +52,15 @@ export class TerminalSession {
   private rows: number;
   private retryMs = RECONNECT_FIRST_MS;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly tracker = new OscTracker();
+  /** Set from a Ctrl-C during a flood until the next prompt (see INTERRUPT_SKIP_MAX_MS). */
+  private skipTimer: ReturnType<typeof setTimeout> | undefined;
+  private skipping = false;
+  /** The end of the dropped output: the prompt's OSC 7 may start in one chunk and go on in the next. */
+  private skippedTail = '';
+  private skippedLine = '';
+  /** When output was last held back by flow control (Date.now()). */
+  private floodSeenAt = -Infinity;
+  private tracker = new OscTracker();
   private readonly outputListeners = new Set<(output: TerminalOutput) => void>();
   private readonly infoListeners = new Set<(info: TerminalInfo) => void>();
   readonly pipe = new OutputPipe((data, bytes) => {
@@ -86,6 +113,10 @@ export class TerminalSession {
   /** Starts a shell on the tab's node; the previous one (if any) is closed first. */
   async start(): Promise<void> {
     const generation = ++this.generation;
+    clearTimeout(this.skipTimer);
+    this.skipping = false;
+    this.skippedTail = '';
+    this.skippedLine = '';
     this.shell?.close();
     this.shell = null;
     const history = await this.context.history.load(this.tab);
@@ -111,7 +142,26 @@ export class TerminalSession {
       if (generation !== this.generation) {
         return;
       }
-      const text = this.pipe.decode(chunk);
+      let text = this.pipe.decode(chunk);
+      if (this.skipping) {
+        const joined = this.skippedTail + text;
+        const prompt = joined.indexOf(PROMPT_REPORT);
+        if (prompt < 0) {
+          // Still watched for history and directory reports; only the drawing is skipped.
+          this.tracker.feed(text);
+          this.skippedTail = joined.slice(-(PROMPT_REPORT.length - 1));
+          const newline = text.lastIndexOf('\n');
+          this.skippedLine = (newline < 0 ? this.skippedLine + text : text.slice(newline + 1)).slice(
+            -SKIPPED_LINE_MAX_CHARS,
+          );
+          return;
+        }
+        this.tracker.feed(text.slice(0, Math.max(0, prompt - this.skippedTail.length)));
+        // Whatever the dropped part left half-parsed is gone with it.
+        this.tracker = new OscTracker();
+        text = SKIPPED_NOTICE + joined.slice(prompt);
+        this.stopSkipping();
+      }
       for (const report of this.tracker.feed(text)) {
         if (report.directory !== undefined && report.directory !== this.directory) {
           this.directory = report.directory;
@@ -122,6 +172,9 @@ export class TerminalSession {
         }
       }
       this.pipe.push(chunk, text);
+      if (this.pipe.isPaused) {
+        this.floodSeenAt = Date.now();
+      }
     });
     shell.onEnd((end) => this.ended(generation, end));
     this.retryMs = RECONNECT_FIRST_MS;
@@ -159,7 +212,30 @@ export class TerminalSession {
   }
 
   write(data: string): void {
+    const flooding = this.pipe.isPaused || Date.now() - this.floodSeenAt < FLOOD_RECENT_MS;
+    if (data.includes(INTERRUPT) && flooding && this.shell && !this.skipping) {
+      // The renderer is far behind: a flood. Drain what is in flight without drawing it.
+      this.skipping = true;
+      this.shell.resume();
+      this.skipTimer = setTimeout(() => {
+        // No prompt of ours came (a program that ignores Ctrl-C, or a shell started inside this
+        // one): show that output was dropped and its last line, which may be that shell's prompt.
+        this.pipe.push(Buffer.alloc(0), `${SKIPPED_NOTICE}${this.skippedLine}`);
+        this.stopSkipping();
+      }, INTERRUPT_SKIP_MAX_MS);
+    }
     this.shell?.write(data);
+  }
+
+  private stopSkipping(): void {
+    clearTimeout(this.skipTimer);
+    this.skipping = false;
+    this.skippedTail = '';
+    this.skippedLine = '';
+    // Back under the pipe's flow control: paused again if the renderer is still behind.
+    if (this.pipe.isPaused) {
+      this.shell?.pause();
+    }
   }
 
   resize(columns: number, rows: number): void {
@@ -183,6 +259,7 @@ export class TerminalSession {
   close(): void {
     this.generation++;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.skipTimer);
     this.shell?.close();
     this.shell = null;
     this.pipe.dispose();
