@@ -1,25 +1,39 @@
-import { runAgent } from './agent.js';
-import { runApps } from './apps.js';
-import { runClusterCommand } from './cluster.js';
-import { runHardwareSim } from './hardware-sim.js';
-import { runKps } from './kps.js';
-import { runDemo } from './demo.js';
-import { runServe } from './serve.js';
-
 /** A subcommand: gets its own arguments, returns the exit code. */
 type Command = (argv: string[]) => Promise<number>;
 
+/**
+ * Each command's module is loaded only when it runs: `kubedesk kps` need not load the web host,
+ * X11 and the app machinery before it can ask the nodes anything.
+ */
 const commands: Record<string, { summary: string; run: Command }> = {
-  serve: { summary: 'serve the shell over HTTP and WebSocket (the web host)', run: runServe },
-  apps: { summary: 'apps import FILE.desktop: a freedesktop entry as a DesktopApp', run: runApps },
-  demo: { summary: 'the embedded default: local cluster and web host (npm start)', run: runDemo },
-  agent: { summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)', run: runAgent },
+  serve: {
+    summary: 'serve the shell over HTTP and WebSocket (the web host)',
+    run: async (argv) => (await import('./serve.js')).runServe(argv),
+  },
+  apps: {
+    summary: 'apps import FILE.desktop: a freedesktop entry as a DesktopApp',
+    run: async (argv) => (await import('./apps.js')).runApps(argv),
+  },
+  demo: {
+    summary: 'the embedded default: local cluster and web host (npm start)',
+    run: async (argv) => (await import('./demo.js')).runDemo(argv),
+  },
+  agent: {
+    summary: 'the node agent: Pi health to node annotations (runs as a DaemonSet)',
+    run: async (argv) => (await import('./agent.js')).runAgent(argv),
+  },
   'hardware-sim': {
     summary: 'a hardware controller in software: Hardware API v1 with state in a file',
-    run: runHardwareSim,
+    run: async (argv) => (await import('./hardware-sim.js')).runHardwareSim(argv),
   },
-  cluster: { summary: 'the local Kubernetes cluster of simulated Pis: up, down, status', run: runClusterCommand },
-  kps: { summary: 'host processes of every node, with a NODE column (--watch, --kill NODE:PID)', run: runKps },
+  cluster: {
+    summary: 'the local Kubernetes cluster of simulated Pis: up, down, status',
+    run: async (argv) => (await import('./cluster.js')).runClusterCommand(argv),
+  },
+  kps: {
+    summary: 'host processes of every node, with a NODE column (--watch, --kill NODE:PID)',
+    run: async (argv) => (await import('./kps.js')).runKps(argv),
+  },
 };
 
 export function usage(): string {
