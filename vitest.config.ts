@@ -49,6 +49,16 @@ export default defineConfig({
         },
       },
       {
+        // Renews the README's pictures: `npm run docs:images`, never part of `npm test`.
+        test: {
+          name: 'docs',
+          include: ['test/docs/**/*.docs.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],

@@ -4,7 +4,7 @@
  * `kubedesk serve` on pi-1, the cluster panel open at 1920x1080.
  *
  * Runs only with KUBEDESK_DOCS_IMAGES=1 (it writes into docs/, and starts a cluster of its own):
- *   npm run build && KUBEDESK_DOCS_IMAGES=1 npx vitest run --project e2e test/e2e/docs-images
+ *   npm run docs:images
  * Needs the local cluster's binaries (built on first use, see docs/local-cluster.md).
  */
 import { spawn } from 'node:child_process';
