@@ -3,9 +3,9 @@
  * stopped, its pod deleted; one in use is not. Minutes are shortened to one second here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeRequest } from '../cluster/index.js';
 import { createHost, type Host } from '../host/index.js';
-import { adminConfig, kubeconfigPath, kubectl } from '../../test/support/kube.js';
+import { installDesktopApp, removeDesktopApps } from '../../test/support/apps.js';
+import { kubeconfigPath, kubectl } from '../../test/support/kube.js';
 import { startXSession, type XSession } from '../../test/support/xsession.js';
 
 const MINUTE_MS = 1_000;
@@ -16,22 +16,11 @@ describe('idle sessions', () => {
 
   beforeAll(async () => {
     screen = await startXSession({ first: 80, last: 89 });
-    await kubectl('apply', '-f', 'deploy/crds/desktopapp.yaml');
-    await kubectl('wait', '--for=condition=Established', 'crd/desktopapps.kubedesk.io', '--timeout=60s');
-    await kubeRequest(adminConfig(), {
-      method: 'POST',
-      path: '/apis/kubedesk.io/v1alpha1/desktopapps',
-      body: {
-        apiVersion: 'kubedesk.io/v1alpha1',
-        kind: 'DesktopApp',
-        metadata: { name: 'idle-terminal' },
-        spec: {
-          displayName: 'Idle Terminal',
-          image: 'xterm:test',
-          command: ['xterm', '-T', 'idle-terminal'],
-          idleTimeoutMinutes: 2,
-        },
-      },
+    await installDesktopApp('idle-terminal', {
+      displayName: 'Idle Terminal',
+      image: 'xterm:test',
+      command: ['xterm', '-T', 'idle-terminal'],
+      idleTimeoutMinutes: 2,
     });
     host = await createHost({
       host: 'web',
@@ -45,7 +34,7 @@ describe('idle sessions', () => {
 
   afterAll(async () => {
     await host?.dispose();
-    await kubectl('delete', 'desktopapp', 'idle-terminal', '--wait=false').catch(() => undefined);
+    await removeDesktopApps('idle-terminal');
     await screen?.stop();
   });
 

@@ -12,20 +12,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeRequest, type KubeNode } from '../cluster/index.js';
 import { createHost, type Host } from '../host/index.js';
+import { installDesktopApp, removeDesktopApps } from '../../test/support/apps.js';
 import { adminConfig, kubeconfigPath, kubectl } from '../../test/support/kube.js';
 import { track } from '../../test/support/processes.js';
 import { startXSession, xdotool, type XSession } from '../../test/support/xsession.js';
 
 const run = promisify(execFile);
 const SCREENS = { first: 80, last: 89 };
-
-async function desktopApp(name: string, spec: Record<string, unknown>): Promise<void> {
-  await kubeRequest(adminConfig(), {
-    method: 'POST',
-    path: '/apis/kubedesk.io/v1alpha1/desktopapps',
-    body: { apiVersion: 'kubedesk.io/v1alpha1', kind: 'DesktopApp', metadata: { name }, spec },
-  });
-}
 
 describe('x11 mode and sound', () => {
   let screen: XSession;
@@ -39,8 +32,6 @@ describe('x11 mode and sound', () => {
     screen = await startXSession(SCREENS, { tcp: true });
     // Every X client of this process (the window tracker, xdotool) shows the cookie too.
     process.env.XAUTHORITY = screen.authority;
-    await kubectl('apply', '-f', 'deploy/crds/desktopapp.yaml');
-    await kubectl('wait', '--for=condition=Established', 'crd/desktopapps.kubedesk.io', '--timeout=60s');
 
     // The display node's PulseAudio: a null sink as its HDMI output, TCP on pi-1's own address.
     const node = await kubeRequest<KubeNode>(adminConfig(), { path: '/api/v1/nodes/pi-1' });
@@ -70,13 +61,13 @@ describe('x11 mode and sound', () => {
     );
     track(pulse);
 
-    await desktopApp('x11-terminal', {
+    await installDesktopApp('x11-terminal', {
       displayName: 'X11 Terminal',
       image: 'xterm:test',
       displayMode: 'x11',
       command: ['xterm', '-T', marker],
     });
-    await desktopApp('sound-check', {
+    await installDesktopApp('sound-check', {
       displayName: 'Sound check',
       image: 'pulse:test',
       displayMode: 'x11',
@@ -98,7 +89,7 @@ describe('x11 mode and sound', () => {
   afterAll(async () => {
     await host?.dispose();
     pulse?.kill('SIGTERM');
-    await kubectl('delete', 'desktopapp', 'x11-terminal', 'sound-check', '--wait=false').catch(() => undefined);
+    await removeDesktopApps('x11-terminal', 'sound-check');
     await screen?.stop();
     await rm(pulseFolder, { recursive: true, force: true }).catch(() => undefined);
     delete process.env.XAUTHORITY;

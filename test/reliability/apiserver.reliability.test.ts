@@ -11,6 +11,7 @@ import { kubeRequest } from '../../src/cluster/index.js';
 import type { ClusterStatus, NodeSummary, Update } from '../../src/contract/index.js';
 import { createHost, type Host } from '../../src/host/index.js';
 import { restartApiServer } from '../../src/localcluster/index.js';
+import { installDesktopApp, removeDesktopApps } from '../support/apps.js';
 import { adminConfig, kubeconfigPath, kubectl, localCluster } from '../support/kube.js';
 import { startXSession, xdotool, type XSession } from '../support/xsession.js';
 
@@ -27,17 +28,10 @@ describe('the API server restarted 20 times during a session', () => {
 
   beforeAll(async () => {
     screen = await startXSession({ first: 80, last: 89 });
-    await kubectl('apply', '-f', 'deploy/crds/desktopapp.yaml');
-    await kubectl('wait', '--for=condition=Established', 'crd/desktopapps.kubedesk.io', '--timeout=60s');
-    await kubeRequest(adminConfig(), {
-      method: 'POST',
-      path: '/apis/kubedesk.io/v1alpha1/desktopapps',
-      body: {
-        apiVersion: 'kubedesk.io/v1alpha1',
-        kind: 'DesktopApp',
-        metadata: { name: 'steady-terminal' },
-        spec: { displayName: 'Steady', image: 'xterm:test', command: ['xterm', '-T', 'steady-terminal'] },
-      },
+    await installDesktopApp('steady-terminal', {
+      displayName: 'Steady',
+      image: 'xterm:test',
+      command: ['xterm', '-T', 'steady-terminal'],
     });
     host = await createHost({
       host: 'web',
@@ -71,7 +65,7 @@ describe('the API server restarted 20 times during a session', () => {
       'kubedesk.io/app=steady-terminal',
       '--wait=false',
     ).catch(() => undefined);
-    await kubectl('delete', 'desktopapp', 'steady-terminal', '--wait=false').catch(() => undefined);
+    await removeDesktopApps('steady-terminal');
     await screen?.stop();
   });
 

@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeRequest } from '../../src/cluster/index.js';
 import { createHost, type Host } from '../../src/host/index.js';
-import { adminConfig, kubeconfigPath, kubectl } from '../support/kube.js';
+import { installDesktopApp, removeDesktopApps } from '../support/apps.js';
+import { kubeconfigPath, kubectl } from '../support/kube.js';
 import { startXSession, xdotool, type XSession } from '../support/xsession.js';
 
 const run = promisify(execFile);
@@ -24,17 +24,10 @@ describe('an app whose xpra server is killed', () => {
 
   beforeAll(async () => {
     screen = await startXSession({ first: 80, last: 89 });
-    await kubectl('apply', '-f', 'deploy/crds/desktopapp.yaml');
-    await kubectl('wait', '--for=condition=Established', 'crd/desktopapps.kubedesk.io', '--timeout=60s');
-    await kubeRequest(adminConfig(), {
-      method: 'POST',
-      path: '/apis/kubedesk.io/v1alpha1/desktopapps',
-      body: {
-        apiVersion: 'kubedesk.io/v1alpha1',
-        kind: 'DesktopApp',
-        metadata: { name: 'fragile-terminal' },
-        spec: { displayName: 'Fragile', image: 'xterm:test', command: ['xterm', '-T', 'fragile-terminal'] },
-      },
+    await installDesktopApp('fragile-terminal', {
+      displayName: 'Fragile',
+      image: 'xterm:test',
+      command: ['xterm', '-T', 'fragile-terminal'],
     });
     host = await createHost({
       host: 'web',
@@ -47,7 +40,7 @@ describe('an app whose xpra server is killed', () => {
 
   afterAll(async () => {
     await host?.dispose();
-    await kubectl('delete', 'desktopapp', 'fragile-terminal', '--wait=false').catch(() => undefined);
+    await removeDesktopApps('fragile-terminal');
     await screen?.stop();
   });
 
