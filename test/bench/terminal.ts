@@ -27,6 +27,7 @@ import { AGENT_NAMESPACE, AGENT_SELECTOR, NODE_SHELL_CONTAINER } from '../../src
 import { launchChromium, type LaunchedBrowser } from '../support/browser.js';
 import { findFreePortBase } from '../support/ports.js';
 import { startServe, track, type ServeProcess } from '../support/processes.js';
+import { screenText, typeLine } from '../support/terminal.js';
 
 /** Away from the default cluster, the test runs and the other benchmarks. */
 const PORT_BASE_RANGE = [39_000, 40_000] as const;
@@ -177,21 +178,6 @@ function instrumentPage(promptPattern: string): void {
       }
       check();
     });
-}
-
-async function screenText(page: Page): Promise<string> {
-  return page.evaluate(() =>
-    Array.from(
-      document.querySelectorAll('.terminal-view:not([hidden]) .xterm-rows > div'),
-      (row) => row.textContent ?? '',
-    ).join('\n'),
-  );
-}
-
-async function typeLine(page: Page, line: string): Promise<void> {
-  await page.locator('.terminal-view:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
 }
 
 const acknowledged = (page: Page) =>

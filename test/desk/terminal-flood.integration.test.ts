@@ -10,26 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, packageRoot, startWebHost, type Host, type WebHost } from '../../src/host/index.js';
 import { launchChromium, type LaunchedBrowser } from '../support/browser.js';
 import { kubeconfigPath, kubectl, localCluster } from '../support/kube.js';
+import { screenText, typeLine } from '../support/terminal.js';
 
 const EXEC_NODE = 'pi-3';
 /** Far more than the flow control lets through in the second before the Ctrl-C. */
 const FLOOD_LINES = 400_000;
 const LAST_LINE = `last-line-of-the-flood`;
-
-async function screenText(page: Page): Promise<string> {
-  return page.evaluate(() =>
-    Array.from(
-      document.querySelectorAll('.terminal-view:not([hidden]) .xterm-rows > div'),
-      (row) => row.textContent ?? '',
-    ).join('\n'),
-  );
-}
-
-async function typeLine(page: Page, line: string): Promise<void> {
-  await page.locator('.terminal-view:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
 describe('Ctrl-C during a flood of output', () => {
   let host: Host;

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, packageRoot, startWebHost, type Host, type WebHost } from '../../src/host/index.js';
 import { launchChromium, type LaunchedBrowser } from '../support/browser.js';
 import { adminConfig, kubeconfigPath, kubectl } from '../support/kube.js';
+import { screenText, typeLine } from '../support/terminal.js';
 
 /** The proxy closes a connection that carried no byte either way for this long. */
 const IDLE_CUT_MS = 3_000;
@@ -63,22 +64,6 @@ async function startIdleCuttingProxy(target: { host: string; port: number }, idl
       await closed;
     },
   };
-}
-
-/** What the front tab's terminal shows, row by row. */
-async function screenText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const view = Array.from(document.querySelectorAll<HTMLElement>('.terminal-view')).find(
-      (element) => !element.hidden,
-    );
-    return Array.from(view?.querySelectorAll('.xterm-rows > div') ?? [], (row) => row.textContent ?? '').join('\n');
-  });
-}
-
-async function typeLine(page: Page, line: string): Promise<void> {
-  await page.locator('.terminal-view:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
 }
 
 /** The shell's process id, as `echo` prints it after `label=`. */

@@ -12,30 +12,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, packageRoot, startWebHost, type Host, type WebHost } from '../../src/host/index.js';
 import { launchChromium, type LaunchedBrowser } from '../support/browser.js';
-import { kubeconfigPath, localCluster } from '../support/kube.js';
+import { kubeconfigPath, kubectl } from '../support/kube.js';
+import { screenText, typeLine } from '../support/terminal.js';
 
 const run = promisify(execFile);
-
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(localCluster().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
-  return stdout;
-}
-
-/** What the front tab's terminal shows, row by row. */
-async function screenText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const view = Array.from(document.querySelectorAll<HTMLElement>('.terminal-view')).find(
-      (element) => !element.hidden,
-    );
-    return Array.from(view?.querySelectorAll('.xterm-rows > div') ?? [], (row) => row.textContent ?? '').join('\n');
-  });
-}
-
-async function typeLine(page: Page, line: string): Promise<void> {
-  await page.locator('.terminal-view:not([hidden]) .xterm-helper-textarea').focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
 async function waitForText(page: Page, pattern: RegExp, timeout = 20_000): Promise<void> {
   await expect.poll(() => screenText(page), { timeout }).toMatch(pattern);
