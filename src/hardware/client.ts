@@ -13,7 +13,7 @@ import {
   type AudioCommand,
   type HardwareState,
 } from '../contract/index.js';
-import { describeIssues } from '../rpc/index.js';
+import { describeIssues, parseFrame } from '../rpc/index.js';
 import type { HardwareBackend, Watch, WatchHandlers } from './backend.js';
 import { backoffDelay, interruptibleSleep } from './backoff.js';
 
@@ -92,8 +92,18 @@ function readLimited(response: IncomingMessage, where: string): Promise<string> 
 export function checkReply<T>(schema: z.ZodType<T>, text: string, where: string): T {
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
+    // The RPC decoder's parse: besides bad JSON it refuses __proto__, constructor and prototype
+    // keys, which a schema's record would otherwise turn into a prototype and drop unseen.
+    json = parseFrame(text, Number.POSITIVE_INFINITY);
+  } catch (error) {
+    if (error instanceof KubedeskError && error.code === 'forbidden-key') {
+      throw new AttemptError(
+        'bad-message',
+        `${where}: the controller's reply is refused: ${error.message}`,
+        false,
+        true,
+      );
+    }
     throw new AttemptError(
       'bad-message',
       `${where}: the controller's reply is not JSON (${quote(text)}); is this a Kubedesk hardware controller?`,

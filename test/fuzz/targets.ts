@@ -28,7 +28,7 @@ import { HardwareClient } from '../../src/hardware/index.js';
 import { createHost, startWebHost } from '../../src/host/index.js';
 import { PairingAuthority } from '../../src/input/index.js';
 import { FAILURE_WINDOW_MS } from '../../src/input/pairing.js';
-import { createLoopbackPair, serveRpc } from '../../src/rpc/index.js';
+import { createLoopbackPair, parseFrame, serveRpc } from '../../src/rpc/index.js';
 import { requestMessage, resultMessage } from '../../src/rpc/messages.js';
 
 export interface FuzzFigures {
@@ -433,7 +433,9 @@ export async function fuzzHardwareClient(options: FuzzOptions): Promise<FuzzFigu
           !NO_BODY_STATUSES.has(reply.status) &&
           (() => {
             try {
-              return hardwareStateSchema.safeParse(JSON.parse(reply.body)).success;
+              // parseFrame, like the client: a reply with __proto__ keys is no state, whatever a
+              // schema's record would make of it.
+              return hardwareStateSchema.safeParse(parseFrame(reply.body, Number.POSITIVE_INFINITY)).success;
             } catch {
               return false;
             }
